@@ -1,0 +1,49 @@
+# Set-up and checks for the cross-entropy course. Needs only Python 3 (3.10 to 3.13).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+# Re-install only when the requirements or the package metadata change.
+STAMP  := $(VENV)/.installed
+export PYTHONHASHSEED := 0
+export MPLBACKEND := Agg
+
+.PHONY: help install lab test lint unit doctest nbval bench clean
+
+help:
+	@echo "make lab    - install (once) and open JupyterLab at the first lesson"
+	@echo "make test   - install (once) and run every check: ruff, pytest, doctests, nbval"
+	@echo "make bench  - speed and memory benchmarks against PyTorch"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): requirements.txt pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --disable-pip-version-check -q -r requirements.txt
+	touch $@
+
+install: $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=notebooks 00_welcome.ipynb
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest tests
+
+doctest: $(STAMP)
+	$(BIN)/python -m pytest --doctest-modules xent_lessons
+
+nbval: $(STAMP)
+	@if ls notebooks/*.ipynb >/dev/null 2>&1; then \
+		MPLBACKEND=module://matplotlib_inline.backend_inline $(BIN)/python -m pytest --nbval notebooks --sanitize-with notebooks/nbval_sanitize.cfg -p no:randomly; \
+	else echo "nbval: no notebooks yet"; fi
+
+test: lint unit doctest nbval
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) site

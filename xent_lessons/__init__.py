@@ -1,0 +1,65 @@
+"""xent_lessons: the helper package of the cross-entropy course.
+
+The math lives at the top level and needs only NumPy::
+
+    import xent_lessons as xl
+    xl.categorical_cross_entropy([[2.0, 0.5, -1.0]], [0])
+
+Plots, widgets, exercise checkers and data sets are submodules that load on first use
+(``xl.plots``, ``xl.widgets``, ``xl.check``, ...), so ``import xent_lessons`` stays fast
+and never imports torch, matplotlib or ipywidgets.
+"""
+
+from importlib import import_module
+
+from .activations import log_sigmoid, log_softmax, logsumexp, sigmoid, softmax
+from .gradients import (
+    binary_cross_entropy_with_logits_grad,
+    categorical_cross_entropy_grad,
+    gradient_check,
+    numerical_gradient,
+)
+from .information import cross_entropy, entropy, kl_divergence, surprisal
+from .losses import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    categorical_cross_entropy,
+    nll_loss,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "binary_cross_entropy_with_logits_grad",
+    "categorical_cross_entropy",
+    "categorical_cross_entropy_grad",
+    "cross_entropy",
+    "entropy",
+    "gradient_check",
+    "kl_divergence",
+    "log_sigmoid",
+    "log_softmax",
+    "logsumexp",
+    "nll_loss",
+    "numerical_gradient",
+    "sigmoid",
+    "softmax",
+    "surprisal",
+]
+
+# Submodules that import heavy libraries (matplotlib, ipywidgets) load on first access.
+_LAZY_SUBMODULES = {"check", "data", "huffman", "plots", "style", "training", "widgets"}
+
+
+def __getattr__(name):
+    if name in _LAZY_SUBMODULES:
+        module = import_module(f".{name}", __name__)
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'xent_lessons' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | _LAZY_SUBMODULES)

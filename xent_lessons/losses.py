@@ -1,0 +1,396 @@
+"""Cross-entropy losses with PyTorch's semantics, argument names and defaults.
+
+``torch.nn.functional`` is the reference: ``binary_cross_entropy``,
+``binary_cross_entropy_with_logits``, ``cross_entropy`` (here
+``categorical_cross_entropy``) and ``nll_loss`` give the same numbers, including the
+weighted-mean rule, ``ignore_index``, label smoothing and the clamp of BCE's log at -100.
+Where PyTorch returns NaN for a well-defined value (``0 * log 0`` in a probability
+target), these return the value; where the input is wrong, they raise a ``ValueError``
+or ``TypeError`` that names the argument.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import _rowwise
+from ._validation import (
+    as_class_indices,
+    as_class_weight,
+    as_float_array,
+    broadcast_to,
+    check_distribution,
+    check_ignore_index,
+    check_in_unit_interval,
+    check_reduction,
+    check_same_shape,
+    check_unit_scalar,
+    to_python_scalar,
+)
+from .activations import log_softmax
+
+__all__ = [
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "categorical_cross_entropy",
+    "nll_loss",
+]
+
+# PyTorch's BCELoss clamps log(p) and log(1 - p) at -100, so that a confident mistake
+# (p exactly 0 or 1) costs 100 nats instead of inf.
+BCE_LOG_CLAMP = -100.0
+
+
+def _reduce(per_element: np.ndarray, reduction: str, denominator=None):
+    """Apply ``reduction``; the mean divides by ``denominator`` (default: the count)."""
+    if reduction == "none":
+        return per_element
+    total = per_element.sum(dtype=np.float64)
+    if reduction == "sum":
+        return float(total)
+    count = per_element.size if denominator is None else denominator
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return float(np.float64(total) / np.float64(count))
+
+
+# --------------------------------------------------------------------------- binary
+
+
+def _binary_weights(weight, pos_weight, shape, dtype):
+    w = None
+    if weight is not None:
+        w = broadcast_to(as_float_array(weight, "weight").astype(dtype), shape, "weight", "input")
+    pw = None
+    if pos_weight is not None:
+        pw = broadcast_to(
+            as_float_array(pos_weight, "pos_weight").astype(dtype), shape, "pos_weight", "logits"
+        )
+    return w, pw
+
+
+def _binary_inputs(x, target, x_name):
+    x = as_float_array(x, x_name)
+    t = as_float_array(target, "target")
+    check_same_shape(x, t, x_name, "target")
+    check_in_unit_interval(t, "target")
+    return x, t.astype(x.dtype, copy=False)
+
+
+def binary_cross_entropy(probs, target, weight=None, reduction="mean"):
+    r"""Binary cross-entropy between predicted probabilities and targets in [0, 1].
+
+    Parameters
+    ----------
+    probs : array_like
+        Predicted probabilities of the positive class, in [0, 1]; any shape.
+    target : array_like
+        Targets in [0, 1] (usually 0 or 1), same shape as ``probs``.
+    weight : array_like, optional
+        A weight per element, broadcast to ``probs``'s shape (not normalised by the mean).
+    reduction : {"mean", "sum", "none"}
+        ``"mean"`` averages over all elements, ``"sum"`` adds them, ``"none"`` returns them.
+
+    Returns
+    -------
+    float or ndarray
+        A Python ``float``, or an array of ``probs``'s shape and dtype for ``"none"``.
+
+    Notes
+    -----
+    .. math:: \ell = -w \left[ t \log p + (1 - t) \log (1 - p) \right]
+
+    As in PyTorch's ``BCELoss``, each log is clamped at -100 (``BCE_LOG_CLAMP``), so a
+    prediction of exactly 0 or 1 that is wrong costs 100 nats, not ``inf``. Prefer
+    :func:`binary_cross_entropy_with_logits`, which needs no clamp.
+
+    Examples
+    --------
+    >>> t = [0, 1, 1, 0, 0, 1, 1]
+    >>> p = [0.07, 0.91, 0.74, 0.23, 0.85, 0.17, 0.94]
+    >>> binary_cross_entropy(p, t, reduction="sum")
+    4.460303459760249
+    >>> binary_cross_entropy([0.0], [1.0])
+    100.0
+    """
+    reduction = check_reduction(reduction)
+    p, t = _binary_inputs(probs, target, "probs")
+    check_in_unit_interval(p, "probs")
+    w, _ = _binary_weights(weight, None, p.shape, p.dtype)
+    clamp = p.dtype.type(BCE_LOG_CLAMP)
+    with np.errstate(divide="ignore"):
+        log_p = np.maximum(np.log(p), clamp)
+        log_1mp = np.maximum(np.log1p(-p), clamp)
+    loss = -(t * log_p + (1 - t) * log_1mp)
+    if w is not None:
+        loss = loss * w
+    return _reduce(loss, reduction)
+
+
+def binary_cross_entropy_with_logits(
+    logits, target, weight=None, pos_weight=None, reduction="mean"
+):
+    r"""Binary cross-entropy from logits: ``sigmoid`` and the log in one exact formula.
+
+    Parameters
+    ----------
+    logits : array_like
+        Logits of the positive class (finite, or ``-inf`` for a certain negative); any shape.
+    target : array_like
+        Targets in [0, 1], same shape as ``logits``.
+    weight : array_like, optional
+        A weight per element, broadcast to ``logits``'s shape.
+    pos_weight : array_like, optional
+        A weight on the positive term, broadcast along the last axis (one per class):
+        ``pos_weight = n_negative / n_positive`` balances an imbalanced class.
+    reduction : {"mean", "sum", "none"}
+        As in :func:`binary_cross_entropy`.
+
+    Returns
+    -------
+    float or ndarray
+
+    Notes
+    -----
+    With :math:`l_p = 1 + (p_w - 1)\,t` (1 without ``pos_weight``),
+
+    .. math:: \ell = w \left[ (1 - t)\,x + l_p \left( \log\!\left(1 + e^{-|x|}\right)
+              + \max(-x, 0) \right) \right]
+
+    which equals :math:`-w\,[p_w t \log \sigma(x) + (1 - t) \log(1 - \sigma(x))]` and without
+    ``pos_weight`` simplifies to :math:`\max(x, 0) - x t + \log(1 + e^{-|x|})`. ``exp`` only
+    sees non-positive arguments and ``log1p`` keeps the digits of tiny terms, so the loss is
+    exact even at :math:`|x| = 10^4`, where ``log(sigmoid(x))`` gives ``-inf``.
+
+    Examples
+    --------
+    >>> bool(binary_cross_entropy_with_logits([0.0], [1.0]) == np.log(2))
+    True
+    >>> binary_cross_entropy_with_logits([-1e4, 1e4], [1.0, 0.0], reduction="none")
+    array([10000., 10000.])
+    """
+    reduction = check_reduction(reduction)
+    x, t = _binary_inputs(logits, target, "logits")
+    if np.isposinf(x).any():
+        raise ValueError("logits contains +inf; expected finite values or -inf")
+    w, pw = _binary_weights(weight, pos_weight, x.shape, x.dtype)
+    softplus_neg_x = np.log1p(np.exp(-np.abs(x))) + np.maximum(-x, 0)  # -log(sigmoid(x))
+    log_weight = 1 if pw is None else 1 + (pw - 1) * t
+    with np.errstate(invalid="ignore"):
+        # A -inf logit with target 0 is a perfect prediction: (1 - t) * x is 0 * -inf there.
+        negative_term = np.where(t == 1, x.dtype.type(0), (1 - t) * x)
+    loss = negative_term + log_weight * softplus_neg_x
+    if w is not None:
+        loss = loss * w
+    return _reduce(loss, reduction)
+
+
+# ----------------------------------------------------------------------- categorical
+
+
+def logits_as_rows(logits, name="logits"):
+    """``(N, C)`` float logits, C-contiguous; a single ``(C,)`` sample becomes one row."""
+    z = as_float_array(logits, name)
+    if z.ndim not in (1, 2):
+        raise ValueError(
+            f"{name} must have shape (N, C) or (C,); got {z.ndim} dimensions {z.shape}"
+        )
+    single = z.ndim == 1
+    return np.ascontiguousarray(z.reshape(1, -1) if single else z), single
+
+
+def is_probability_target(target) -> bool:
+    """Float targets are class probabilities; integer targets are class indices (as in torch)."""
+    return np.asarray(target).dtype.kind == "f"
+
+
+def probability_target(target, z: np.ndarray, single: bool, ignore_index: int, smoothing: float):
+    """Validated (and label-smoothed) probability targets, shaped like the 2-D logits."""
+    if ignore_index != -100:
+        raise ValueError(
+            "ignore_index is only for class-index targets; target holds class probabilities, "
+            f"so leave ignore_index at its default (-100), got {ignore_index}"
+        )
+    t = as_float_array(target, "target").astype(z.dtype, copy=False)
+    expected = z.shape[1:] if single else z.shape
+    if t.shape != expected:
+        raise ValueError(
+            f"target of class probabilities must have the logits' shape {expected}; got {t.shape}"
+        )
+    t = t.reshape(z.shape)
+    check_distribution(t, "target", axis=1)
+    if smoothing > 0:
+        t = t * (1 - smoothing) + smoothing / z.shape[1]
+    return t
+
+
+@dataclass
+class IndexTarget:
+    """Class-index targets with everything the loss and its gradient need per row."""
+
+    index: np.ndarray  # target class, 0 where the row is ignored (a safe gather index)
+    valid: np.ndarray  # False for rows whose target is ignore_index
+    weight: np.ndarray | None  # class weights, shape (C,)
+    row_weight: np.ndarray  # weight of each row's target class, 0 for ignored rows
+    denominator: float  # what "mean" divides by: the sum of row weights (torch's rule)
+
+    @classmethod
+    def build(cls, target, z: np.ndarray, single: bool, weight, ignore_index: int):
+        n_rows, n_classes = z.shape
+        if single:
+            target = np.reshape(target, (1,)) if np.ndim(target) == 0 else target
+        t = as_class_indices(target, "target", n_rows, n_classes, ignore_index)
+        valid = t != ignore_index
+        index = np.where(valid, t, 0)
+        w = as_class_weight(weight, n_classes, z.dtype)
+        row_weight = valid.astype(z.dtype) if w is None else np.where(valid, w[index], 0)
+        return cls(index, valid, w, row_weight, float(row_weight.sum(dtype=np.float64)))
+
+
+def index_target_loss(z, lse_parts, target: IndexTarget, reduction: str, smoothing: float, single):
+    """The loss from each row's logsumexp: ``w[y] * (lse - z[y])``, plus label smoothing.
+
+    ``lse_parts`` is ``(row_max, log_sum)`` from :mod:`._rowwise`.
+    """
+    n_rows, n_classes = z.shape
+    row_max, log_sum = lse_parts
+    target_logit = z[np.arange(n_rows), target.index]
+    with np.errstate(invalid="ignore"):
+        # log_sum - (z[y] - max) is -log_softmax(z)[y], rounded as PyTorch rounds it.
+        neg_log_q = log_sum - (target_logit - row_max)
+        nll = np.where(target.valid, target.row_weight * neg_log_q, 0).astype(z.dtype)
+    per_row = nll
+    if smoothing > 0:
+        # -sum_c w_c log q_c, the loss against the uniform distribution (ignored rows: 0)
+        smooth = -_rowwise.row_weighted_sum_shifted(z, row_max + log_sum, target.weight)
+        smooth = np.where(target.valid, smooth, 0).astype(z.dtype)
+        per_row = (1 - smoothing) * nll + (smoothing / n_classes) * smooth
+    if reduction == "none":
+        return to_python_scalar(per_row[0]) if single else per_row
+    return _reduce(per_row, reduction, target.denominator)
+
+
+def categorical_cross_entropy(
+    logits, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0
+):
+    r"""Cross-entropy of softmax(logits) against class indices or class probabilities.
+
+    The same as ``torch.nn.functional.cross_entropy``: it takes logits, not probabilities.
+
+    Parameters
+    ----------
+    logits : array_like
+        Shape ``(N, C)``, or ``(C,)`` for one sample. Finite, or ``-inf`` for an impossible
+        class (at least one finite logit per row).
+    target : array_like
+        Either integer class indices of shape ``(N,)`` (a scalar for one sample), or float
+        class probabilities of the logits' shape, each row summing to 1.
+    weight : array_like, optional
+        One weight per class, shape ``(C,)``.
+    ignore_index : int, optional
+        Rows whose target index equals it add nothing and do not count in the mean
+        (padding). Only for index targets.
+    reduction : {"mean", "sum", "none"}
+        ``"mean"`` divides the sum by the sum of the targets' weights (the count without
+        ``weight``, ignored rows left out) for index targets, and by ``N`` for probability
+        targets; ``"none"`` returns the per-row losses.
+    label_smoothing : float, optional
+        In [0, 1]: the target becomes ``(1 - ε) · onehot + ε / C``.
+
+    Returns
+    -------
+    float or ndarray
+        A Python ``float``; for ``"none"`` an array of shape ``(N,)`` in the logits' dtype.
+        NaN for a mean over rows that are all ignored (0 / 0), as in PyTorch.
+
+    Notes
+    -----
+    With :math:`\log q = \mathrm{log\_softmax}(z)` and :math:`\ell_i` the row loss,
+
+    .. math:: \ell_i = -\sum_c w_c\, y_{ic} \log q_{ic}
+              \qquad (\text{index targets: } \ell_i = -w_{y_i} \log q_{i, y_i})
+
+    With label smoothing on index targets, as in PyTorch:
+    :math:`\ell_i = (1 - \varepsilon)\,w_{y_i}(-\log q_{i,y_i})
+    + \frac{\varepsilon}{C} \sum_c w_c (-\log q_{ic})`, and the weighted mean divides both
+    parts by :math:`\sum_i w_{y_i}`.
+
+    For index targets no one-hot matrix and no (N, C) log-probability array is built: each
+    row's loss is :math:`\operatorname{LSE}(z_i) - z_{i, y_i}`, computed in cache-sized chunks.
+
+    Examples
+    --------
+    >>> logits = [[9.7785, 0.9195, 2.10], [3.133, -3.05, 1.02], [0.12, 0.432518, 0.470]]
+    >>> categorical_cross_entropy(logits, [0, 0, 2])
+    0.36594851568931047
+    >>> bool(categorical_cross_entropy([[0.0, 0.0]], [[0.5, 0.5]]) == np.log(2))
+    True
+    >>> categorical_cross_entropy([[0.0, 0.0], [5.0, 0.0]], [1, -100], reduction="none")
+    array([0.69314718, 0.        ])
+    """
+    reduction = check_reduction(reduction)
+    smoothing = check_unit_scalar(label_smoothing, "label_smoothing")
+    ignore_index = check_ignore_index(ignore_index)
+    z, single = logits_as_rows(logits)
+    if is_probability_target(target):
+        t = probability_target(target, z, single, ignore_index, smoothing)
+        w = as_class_weight(weight, z.shape[1], z.dtype)
+        log_q = log_softmax(z, axis=1)
+        wt = t if w is None else t * w
+        with np.errstate(invalid="ignore"):
+            per_row = -np.where(wt == 0, 0, wt * log_q).sum(axis=1)  # 0 * log 0 = 0
+        if reduction == "none":
+            return to_python_scalar(per_row[0]) if single else per_row
+        return _reduce(per_row, reduction, z.shape[0])
+    target = IndexTarget.build(target, z, single, weight, ignore_index)
+    lse_parts = _rowwise.row_logsumexp(z)
+    return index_target_loss(z, lse_parts, target, reduction, smoothing, single)
+
+
+def nll_loss(log_probs, target, weight=None, ignore_index=-100, reduction="mean"):
+    r"""Negative log-likelihood of class indices, given log-probabilities.
+
+    ``categorical_cross_entropy(z, y)`` is ``nll_loss(log_softmax(z), y)``; this is the
+    second half, as in ``torch.nn.functional.nll_loss``.
+
+    Parameters
+    ----------
+    log_probs : array_like
+        Log-probabilities, shape ``(N, C)`` or ``(C,)``; ``-inf`` for probability 0.
+    target : array_like of int
+        Class indices, shape ``(N,)`` (a scalar for one sample).
+    weight : array_like, optional
+        One weight per class, shape ``(C,)``.
+    ignore_index : int, optional
+        Rows with this target add nothing and do not count in the mean.
+    reduction : {"mean", "sum", "none"}
+        The mean divides by the sum of the targets' weights.
+
+    Returns
+    -------
+    float or ndarray
+
+    Notes
+    -----
+    .. math:: \ell_i = -w_{y_i} \log q_{i, y_i}
+
+    Examples
+    --------
+    >>> probs = np.array([[0.1, 0.3, 0.6], [0.2, 0.3, 0.5]])
+    >>> nll_loss(np.log(probs), [0, 2], reduction="none")
+    array([2.30258509, 0.69314718])
+    """
+    reduction = check_reduction(reduction)
+    ignore_index = check_ignore_index(ignore_index)
+    lp, single = logits_as_rows(log_probs, "log_probs")
+    if np.isposinf(lp).any():
+        raise ValueError("log_probs contains +inf; expected log-probabilities (<= 0) or -inf")
+    target = IndexTarget.build(target, lp, single, weight, ignore_index)
+    picked = lp[np.arange(lp.shape[0]), target.index]
+    with np.errstate(invalid="ignore"):
+        per_row = np.where(target.valid, -target.row_weight * picked, 0).astype(lp.dtype)
+    if reduction == "none":
+        return to_python_scalar(per_row[0]) if single else per_row
+    return _reduce(per_row, reduction, target.denominator)
+
