@@ -5,9 +5,8 @@ BIN    := $(VENV)/bin
 # Re-install only when the requirements or the package metadata change.
 STAMP  := $(VENV)/.installed
 export PYTHONHASHSEED := 0
-export MPLBACKEND := Agg
 
-.PHONY: help install lab test lint unit doctest nbval bench clean
+.PHONY: help install lab test lint unit doctest nbval notebooks bench clean
 
 help:
 	@echo "make lab    - install (once) and open JupyterLab at the first lesson"
@@ -37,8 +36,13 @@ doctest: $(STAMP)
 
 nbval: $(STAMP)
 	@if ls notebooks/*.ipynb >/dev/null 2>&1; then \
-		MPLBACKEND=module://matplotlib_inline.backend_inline $(BIN)/python -m pytest --nbval notebooks --sanitize-with notebooks/nbval_sanitize.cfg -p no:randomly; \
+		$(BIN)/python -m pytest --nbval notebooks --sanitize-with notebooks/nbval_sanitize.cfg; \
 	else echo "nbval: no notebooks yet"; fi
+
+# Regenerate the learner notebooks from the solution notebooks and save both after
+# Restart & Run All. NB=03_softmax limits it to one lesson.
+notebooks: $(STAMP)
+	$(BIN)/python tools/make_notebooks.py $(NB)
 
 test: lint unit doctest nbval
 
