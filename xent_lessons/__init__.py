@@ -50,7 +50,15 @@ __all__ = [
 ]
 
 # Submodules that import heavy libraries (matplotlib, ipywidgets) load on first access.
-_LAZY_SUBMODULES = {"check", "data", "huffman", "plots", "style", "training", "widgets"}
+_LAZY_SUBMODULES = {
+    "check",
+    "huffman",
+    "letter_frequencies",
+    "plots",
+    "style",
+    "training",
+    "widgets",
+}
 
 
 def __getattr__(name):
