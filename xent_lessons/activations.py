@@ -104,6 +104,18 @@ def _shifted(z, axis):
     return z - m
 
 
+def _log_sum_exp_shifted(shifted, axis):
+    """``log(sum(exp(shifted)))`` along ``axis``, for rows whose max is 0 (or all -inf).
+
+    The largest term is ``exp(0) = 1``; the sum ``1 + r`` of a confident row rounds ``r``
+    away (``log(1 + 3.7e-44)`` is 0), so this takes ``log1p(r)`` of the other terms' sum,
+    which keeps every digit of a tiny log-probability. The result keeps ``axis``.
+    """
+    e = np.exp(shifted)
+    np.put_along_axis(e, np.argmax(shifted, axis=axis, keepdims=True), 0, axis=axis)
+    return np.log1p(np.sum(e, axis=axis, keepdims=True))
+
+
 def logsumexp(z, axis=-1):
     r"""``log(sum(exp(z)))`` along ``axis``, without overflow.
 
@@ -124,7 +136,8 @@ def logsumexp(z, axis=-1):
     .. math:: \operatorname{LSE}(z) = m + \log \sum_i e^{z_i - m}, \qquad m = \max_i z_i
 
     After the shift the largest term is :math:`e^0 = 1`, so the sum lies in
-    :math:`[1, C]`: it cannot overflow, and its log loses nothing.
+    :math:`[1, C]`: it cannot overflow. Its log is taken as ``log1p`` of the other terms'
+    sum, so a row dominated by one logit keeps the digits of its tiny excess over ``m``.
 
     Examples
     --------
@@ -136,10 +149,10 @@ def logsumexp(z, axis=-1):
     z = _logits(z)
     axis = check_axis(axis, z.ndim)
     m = np.max(z, axis=axis, keepdims=True)
-    m = np.where(np.isfinite(m), m, z.dtype.type(0))  # an all -inf row: shift by 0
-    with np.errstate(divide="ignore"):
-        out = np.log(np.sum(np.exp(z - m), axis=axis)) + np.squeeze(m, axis=axis)
-    return to_python_scalar(out)
+    empty_row = np.isneginf(m)  # all -inf: the log of an empty sum
+    m = np.where(empty_row, z.dtype.type(0), m)
+    out = np.where(empty_row, z.dtype.type(-np.inf), m + _log_sum_exp_shifted(z - m, axis))
+    return to_python_scalar(np.squeeze(out, axis=axis))
 
 
 def softmax(z, axis=-1, temperature=1.0):
@@ -204,7 +217,9 @@ def log_softmax(z, axis=-1, temperature=1.0):
     .. math:: \log \mathrm{softmax}(z)_i = z_i - \operatorname{LSE}(z)
 
     Losses use this form: ``log(softmax(z))`` rounds tiny probabilities to 0 and returns
-    ``-inf``, where the true value is a perfectly ordinary number like -1000.
+    ``-inf``, where the true value is a perfectly ordinary number like -1000. The log of
+    the sum is a ``log1p`` (see :func:`logsumexp`), so the log-probability of a near-certain
+    class, like -3.7e-44 for ``[100, 0]``, comes out exact rather than 0.
 
     Examples
     --------
@@ -216,4 +231,4 @@ def log_softmax(z, axis=-1, temperature=1.0):
     z = _logits(z)
     axis = check_axis(axis, z.ndim)
     shifted = _shifted(_scaled(z, temperature), axis)
-    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+    return shifted - _log_sum_exp_shifted(shifted, axis)

@@ -24,6 +24,7 @@ from ._validation import (
     check_distribution,
     check_ignore_index,
     check_in_unit_interval,
+    check_no_pos_inf,
     check_reduction,
     check_same_shape,
     check_unit_scalar,
@@ -153,15 +154,19 @@ def binary_cross_entropy_with_logits(
 
     Notes
     -----
-    With :math:`l_p = 1 + (p_w - 1)\,t` (1 without ``pos_weight``),
+    With :math:`\operatorname{softplus}(x) = \log(1 + e^{x}) = -\log(1 - \sigma(x))`,
 
-    .. math:: \ell = w \left[ (1 - t)\,x + l_p \left( \log\!\left(1 + e^{-|x|}\right)
-              + \max(-x, 0) \right) \right]
+    .. math:: \ell = w \left[ (1 - t)\,\operatorname{softplus}(x)
+              + p_w\, t\, \operatorname{softplus}(-x) \right]
 
-    which equals :math:`-w\,[p_w t \log \sigma(x) + (1 - t) \log(1 - \sigma(x))]` and without
-    ``pos_weight`` simplifies to :math:`\max(x, 0) - x t + \log(1 + e^{-|x|})`. ``exp`` only
-    sees non-positive arguments and ``log1p`` keeps the digits of tiny terms, so the loss is
-    exact even at :math:`|x| = 10^4`, where ``log(sigmoid(x))`` gives ``-inf``.
+    which is :math:`-w\,[p_w t \log \sigma(x) + (1 - t) \log(1 - \sigma(x))]`; without
+    ``pos_weight`` it is the familiar :math:`\max(x, 0) - x t + \log(1 + e^{-|x|})`.
+    Each softplus is computed as :math:`\max(\pm x, 0) + \log(1 + e^{-|x|})`: ``exp`` only
+    sees non-positive arguments, ``log1p`` keeps the digits of tiny terms, and the two terms
+    of the loss are never subtracted, so the loss is exact even at :math:`|x| = 10^4`
+    (where ``log(sigmoid(x))`` gives ``-inf``) and for a confident right answer like
+    ``x = -100, t = 0`` (3.7e-44, where ``max(x, 0) - x t + ...`` cancels to 0).
+    A ``-inf`` logit costs 0 with target 0 and ``inf`` with any positive target.
 
     Examples
     --------
@@ -175,12 +180,15 @@ def binary_cross_entropy_with_logits(
     if np.isposinf(x).any():
         raise ValueError("logits contains +inf; expected finite values or -inf")
     w, pw = _binary_weights(weight, pos_weight, x.shape, x.dtype)
-    softplus_neg_x = np.log1p(np.exp(-np.abs(x))) + np.maximum(-x, 0)  # -log(sigmoid(x))
-    log_weight = 1 if pw is None else 1 + (pw - 1) * t
-    with np.errstate(invalid="ignore"):
-        # A -inf logit with target 0 is a perfect prediction: (1 - t) * x is 0 * -inf there.
-        negative_term = np.where(t == 1, x.dtype.type(0), (1 - t) * x)
-    loss = negative_term + log_weight * softplus_neg_x
+    log1p_exp = np.log1p(np.exp(-np.abs(x)))
+    softplus_x = np.maximum(x, 0) + log1p_exp  # -log(1 - sigmoid(x)); 0 at x = -inf
+    softplus_neg_x = np.maximum(-x, 0) + log1p_exp  # -log(sigmoid(x)); inf at x = -inf
+    neg_coef = 1 - t
+    pos_coef = t if pw is None else pw * t
+    with np.errstate(invalid="ignore"):  # 0 * inf at x = -inf: a term whose weight is 0
+        loss = np.where(neg_coef == 0, 0, neg_coef * softplus_x) + np.where(
+            pos_coef == 0, 0, pos_coef * softplus_neg_x
+        )
     if w is not None:
         loss = loss * w
     return _reduce(loss, reduction)
@@ -198,6 +206,19 @@ def logits_as_rows(logits, name="logits"):
         )
     single = z.ndim == 1
     return np.ascontiguousarray(z.reshape(1, -1) if single else z), single
+
+
+def check_logit_rows(z: np.ndarray) -> None:
+    """Rows of logits for a dense softmax: no ``+inf``, and a finite logit in every row.
+
+    (The index-target kernels in :mod:`._rowwise` make these checks as they go.)
+    """
+    check_no_pos_inf(z, "logits")
+    if np.isneginf(z.max(axis=1)).any():
+        raise ValueError(
+            "logits has a row whose entries are all -inf: no class is possible, "
+            "so the loss is undefined"
+        )
 
 
 def is_probability_target(target) -> bool:
@@ -248,6 +269,47 @@ class IndexTarget:
         return cls(index, valid, w, row_weight, float(row_weight.sum(dtype=np.float64)))
 
 
+# A row's loss log(1 + r) below this is refined (see ``confident_rows``): there the
+# rounding of 1 + r would cost relative accuracy (all of it, once r < machine epsilon).
+_REFINE_BELOW = 0.1
+_REFINE_CHUNK_BYTES = 1 << 20
+
+
+def confident_rows(z: np.ndarray, target: IndexTarget, lse_parts):
+    """Rows whose target is the largest logit and whose loss is small, with their ``r``.
+
+    For such a row, ``log_sum = log(1 + r)`` with ``r = sum_{c != y} exp(z_c - z_y)``, and
+    the rounding of ``1 + r`` loses the digits of ``r`` (``log(1 + 3.7e-44)`` is 0). The
+    loss and gradient of these rows are recomputed from ``r`` itself, which costs one
+    extra pass over these rows only. Returns ``(rows, r)``; ``r`` is None when no row is.
+    """
+    row_max, log_sum = lse_parts
+    target_logit = z[np.arange(z.shape[0]), target.index]
+    rows = np.flatnonzero(target.valid & (target_logit == row_max) & (log_sum < _REFINE_BELOW))
+    if rows.size == 0:
+        return rows, None
+    r = np.empty(rows.size, dtype=z.dtype)
+    step = max(1, _REFINE_CHUNK_BYTES // (z.shape[1] * z.itemsize))  # cache-sized blocks
+    for start in range(0, rows.size, step):
+        block = rows[start : start + step]
+        e = z[block]
+        e -= row_max[block, None]
+        np.exp(e, out=e)
+        e[np.arange(block.size), target.index[block]] = 0
+        r[start : start + step] = e.sum(axis=1)
+    return rows, r
+
+
+def refine_log_sum(lse_parts, rows, r):
+    """``lse_parts`` with ``log1p(r)`` in place of ``log(1 + r)`` for ``confident_rows``."""
+    if r is None:
+        return lse_parts
+    row_max, log_sum = lse_parts
+    log_sum = log_sum.copy()
+    log_sum[rows] = np.log1p(r)
+    return row_max, log_sum
+
+
 def index_target_loss(z, lse_parts, target: IndexTarget, reduction: str, smoothing: float, single):
     """The loss from each row's logsumexp: ``w[y] * (lse - z[y])``, plus label smoothing.
 
@@ -263,7 +325,13 @@ def index_target_loss(z, lse_parts, target: IndexTarget, reduction: str, smoothi
     per_row = nll
     if smoothing > 0:
         # -sum_c w_c log q_c, the loss against the uniform distribution (ignored rows: 0)
-        smooth = -_rowwise.row_weighted_sum_shifted(z, row_max + log_sum, target.weight)
+        # = sum_c w_c (lse - z_c), as sum_c w_c (max - z_c) + log_sum * sum_c w_c: two terms
+        # >= 0, so nothing cancels, and the shift by the max alone is exact where
+        # max + log_sum would round (by 5e-4 at logits of 1e4 in float32).
+        total_weight = n_classes if target.weight is None else target.weight.sum(dtype=np.float64)
+        smooth = log_sum * z.dtype.type(total_weight) - _rowwise.row_weighted_sum_shifted(
+            z, row_max, target.weight
+        )
         smooth = np.where(target.valid, smooth, 0).astype(z.dtype)
         per_row = (1 - smoothing) * nll + (smoothing / n_classes) * smooth
     if reduction == "none":
@@ -318,6 +386,9 @@ def categorical_cross_entropy(
 
     For index targets no one-hot matrix and no (N, C) log-probability array is built: each
     row's loss is :math:`\operatorname{LSE}(z_i) - z_{i, y_i}`, computed in cache-sized chunks.
+    A confident right answer (the target is the row's largest logit and the loss is below
+    0.1) is recomputed as :math:`\log(1 + r)` with ``log1p``, ``r`` the other classes' sum
+    of :math:`e^{z_c - z_y}`: ``[100, 0]`` with target 0 costs 3.7e-44, not 0.
 
     Examples
     --------
@@ -336,6 +407,7 @@ def categorical_cross_entropy(
     if is_probability_target(target):
         t = probability_target(target, z, single, ignore_index, smoothing)
         w = as_class_weight(weight, z.shape[1], z.dtype)
+        check_logit_rows(z)
         log_q = log_softmax(z, axis=1)
         wt = t if w is None else t * w
         with np.errstate(invalid="ignore"):
@@ -345,6 +417,7 @@ def categorical_cross_entropy(
         return _reduce(per_row, reduction, z.shape[0])
     target = IndexTarget.build(target, z, single, weight, ignore_index)
     lse_parts = _rowwise.row_logsumexp(z)
+    lse_parts = refine_log_sum(lse_parts, *confident_rows(z, target, lse_parts))
     return index_target_loss(z, lse_parts, target, reduction, smoothing, single)
 
 
