@@ -52,12 +52,15 @@ class FigureWidget:
         artists: Mapping[str, object] | None = None,
     ):
         import ipywidgets as widgets
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
 
         self.title = title
         self.figure = figure
         self.controls = dict(controls)
         self.artists = dict(artists or {})
         self._update = update
+        # One canvas for the widget's life, so matplotlib's text-layout cache keeps working.
+        self._canvas = FigureCanvasAgg(figure)
         self.image = widgets.Image(format="png")
         self.readout = widgets.HTML()
         self.box = widgets.VBox(
@@ -79,6 +82,9 @@ class FigureWidget:
         text = self._update(**self.values())
         self.readout.value = "" if text is None else f"<pre>{text}</pre>"
         self.image.value = self.render_png()
+        # The layout was measured on the first render; measuring it again on every move
+        # would double an update's time for a figure whose frame does not change.
+        self.figure.set_layout_engine("none")
 
     @property
     def readout_text(self) -> str:
@@ -88,10 +94,9 @@ class FigureWidget:
     def render_png(self) -> bytes:
         # Drawing on the Agg canvas and letting Pillow encode (at low compression) is about
         # twice as fast as savefig, which measures the layout again on every call.
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
         from PIL import Image
 
-        canvas = FigureCanvasAgg(self.figure)
+        canvas = self._canvas
         canvas.draw()
         image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba())
         buffer = io.BytesIO()
