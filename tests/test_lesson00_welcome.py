@@ -1,0 +1,183 @@
+"""Lesson 00: its checkers, its widget and its plots."""
+
+import numpy as np
+import pytest
+from notebook_code import solution_function
+
+import xent_lessons as xl
+
+NB = "00_welcome"
+
+
+def stub(*args):
+    raise NotImplementedError("Exercise: replace this line with your code")
+
+
+def assert_fails(result, *words):
+    assert result.status == "failed", result.message
+    for word in words:
+        assert word in result.message, (word, result.message)
+
+
+# ------------------------------------------------------------------- normalize_weights
+
+
+def test_normalize_weights_accepts_the_reference_solution():
+    result = xl.check.normalize_weights(solution_function(NB, "normalize_weights"))
+    assert result.status == "passed", result.message
+
+
+def test_normalize_weights_rejects_typical_mistakes():
+    # The notebook's own deliberately wrong demo: divides by the largest weight.
+    assert_fails(
+        xl.check.normalize_weights(solution_function(NB, "normalize_weights_wrong")),
+        "three weights", "total",
+    )
+    # Divides by the number of weights instead of their total.
+    assert_fails(
+        xl.check.normalize_weights(lambda w: np.asarray(w, dtype=float) / len(w)),
+        "three weights", "total",
+    )
+    # Works on arrays only: a Python list has no .sum().
+    assert_fails(
+        xl.check.normalize_weights(lambda w: w / w.sum()),
+        "Python list", "AttributeError", "np.asarray",
+    )
+
+
+def test_normalize_weights_stub_is_not_attempted():
+    assert xl.check.normalize_weights(stub).status == "not attempted"
+
+
+# ---------------------------------------------------------------------- normalize_rows
+
+
+def test_normalize_rows_accepts_the_reference_solution():
+    result = xl.check.normalize_rows(solution_function(NB, "normalize_rows"))
+    assert result.status == "passed", result.message
+
+
+def test_normalize_rows_rejects_typical_mistakes():
+    # Sums down the columns.
+    assert_fails(
+        xl.check.normalize_rows(lambda w: w / w.sum(axis=0, keepdims=True)),
+        "one row", "axis=-1",
+    )
+    # Divides by the total of the whole array.
+    assert_fails(xl.check.normalize_rows(lambda w: w / w.sum()), "two rows", "own sum")
+    # Forgets keepdims: an error for (2, 3) ...
+    assert_fails(
+        xl.check.normalize_rows(lambda w: w / w.sum(axis=-1)), "two rows", "keepdims=True"
+    )
+    # ... and silently wrong values for a square array, when the error is worked around.
+    def no_keepdims_square_only(w):
+        s = w.sum(axis=-1)
+        return w / s if w.ndim == 2 and w.shape[0] == w.shape[1] else w / s[..., None]
+
+    assert_fails(xl.check.normalize_rows(no_keepdims_square_only), "square", "keepdims")
+    # axis=1 instead of axis=-1: fails on a single row.
+    assert_fails(
+        xl.check.normalize_rows(lambda w: w / w.sum(axis=1, keepdims=True)),
+        "single row", "axis=-1",
+    )
+
+
+def test_normalize_rows_stub_is_not_attempted():
+    assert xl.check.normalize_rows(stub).status == "not attempted"
+
+
+# ---------------------------------------------------------------------- pick_log_probs
+
+
+def test_pick_log_probs_accepts_the_reference_solution():
+    result = xl.check.pick_log_probs(solution_function(NB, "pick_log_probs"))
+    assert result.status == "passed", result.message
+
+
+def test_pick_log_probs_rejects_typical_mistakes():
+    # Whole columns instead of one entry per row.
+    assert_fails(
+        xl.check.pick_log_probs(lambda probs, y: np.log(probs[:, y])),
+        "N = 3 samples", "wrong shape", "probs[:, y]",
+    )
+    # Forgets the log.
+    assert_fails(
+        xl.check.pick_log_probs(lambda probs, y: probs[np.arange(len(y)), y]),
+        "N = 3 samples", "values differ", "np.log",
+    )
+    # Hard-codes N.
+    assert_fails(
+        xl.check.pick_log_probs(lambda probs, y: np.log(probs[np.arange(3), y])),
+        "N = 4 samples", "hard-code",
+    )
+    # Uses the number of classes for the row numbers.
+    assert_fails(
+        xl.check.pick_log_probs(lambda probs, y: np.log(probs[np.arange(probs.shape[1]), y])),
+        "N = 3 samples",
+    )
+
+
+def test_pick_log_probs_stub_is_not_attempted():
+    assert xl.check.pick_log_probs(stub).status == "not attempted"
+
+
+# ------------------------------------------------------------------------------ widget
+
+
+def test_first_slider_moves_the_point_the_guides_and_the_readout():
+    w = xl.widgets.first_slider(p=0.25)
+    assert np.asarray(w.artists["point"].get_ydata()).tolist() == [2.0]
+    assert w.readout_text == "p = 0.25  →  surprisal −log2(p) = 2.00 bits"
+    before = bytes(w.image.value)
+    w.controls["p"].value = 0.125
+    assert np.asarray(w.artists["point"].get_xdata()).tolist() == [0.125]
+    assert np.asarray(w.artists["point"].get_ydata()).tolist() == [3.0]
+    assert np.asarray(w.artists["guides"].get_xdata()).tolist() == [0.125, 0.125, 0]
+    assert np.asarray(w.artists["guides"].get_ydata()).tolist() == [0, 3.0, 3.0]
+    assert w.readout_text == "p = 0.12  →  surprisal −log2(p) = 3.00 bits"
+    assert bytes(w.image.value) != before
+    w.controls["p"].value = 1.0
+    assert np.asarray(w.artists["point"].get_ydata()).tolist() == [0.0]
+
+
+def test_first_slider_rejects_a_start_outside_its_range():
+    with pytest.raises(ValueError, match="p must be in"):
+        xl.widgets.first_slider(p=0.0)
+
+
+# ------------------------------------------------------------------------------- plots
+
+
+def _axes():
+    from matplotlib.figure import Figure
+
+    return Figure().subplots()
+
+
+def test_course_map_draws_eight_lessons_in_order_joined_by_seven_arrows():
+    from xent_lessons.plots.welcome import COURSE_LESSONS
+
+    ax = _axes()
+    artists = xl.plots.course_map(ax, highlight=2)
+    assert len(artists["boxes"]) == len(COURSE_LESSONS) == 8
+    assert len(artists["arrows"]) == 7
+    assert [t.get_text() for t in artists["titles"]][:2] == ["Welcome", "Surprisal &\nentropy"]
+    widths = [box.get_linewidth() for box in artists["boxes"]]
+    assert widths[2] > max(widths[:2] + widths[3:])  # the highlighted lesson stands out
+    # Reading order: left to right along a row, then the next row below.
+    xs = [box.get_x() for box in artists["boxes"]]
+    ys = [box.get_y() for box in artists["boxes"]]
+    assert xs[:4] == sorted(xs[:4]) and xs[4:] == sorted(xs[4:])
+    assert ys[0] == ys[3] > ys[4] == ys[7]
+    assert len(artists["legend"].get_texts()) == 5
+    assert not ax.axison
+
+
+def test_curve_with_point_returns_its_artists_with_the_data():
+    ax = _axes()
+    x = np.linspace(0, 2, 5)
+    artists = xl.plots.curve_with_point(ax, x, x**2, 1.0, 1.0, xlabel="x (units)")
+    np.testing.assert_array_equal(artists["curve"].get_ydata(), x**2)
+    assert artists["point"].get_xydata().tolist() == [[1.0, 1.0]]
+    assert artists["guides"].get_xdata().tolist() == [1.0, 1.0, 0]
+    assert ax.get_xlabel() == "x (units)"
