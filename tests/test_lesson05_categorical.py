@@ -1,0 +1,285 @@
+"""Lesson 05, categorical cross-entropy: its checkers, widget, plots and published figures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+from notebook_code import solution_function
+
+import xent_lessons as xl
+
+NOTEBOOK = "05_categorical_cross_entropy"
+
+
+def _stub(*args):
+    raise NotImplementedError("Exercise: replace this line with your code")
+
+
+def _stable_log_q(z):
+    m = np.max(z, axis=1, keepdims=True)
+    return z - m - np.log(np.sum(np.exp(z - m), axis=1, keepdims=True))
+
+
+def _rows(y):
+    return np.arange(len(y))
+
+
+# -------------------------------------------------------------- categorical_ce_from_logits
+
+
+def _naive_softmax(z, y):
+    q = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    return -np.mean(np.log(q[_rows(y), y]))
+
+
+def _log_of_stable_softmax(z, y):
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    q = e / e.sum(axis=1, keepdims=True)
+    return -np.mean(np.log(q[_rows(y), y]))
+
+
+def _wrong_axis(z, y):
+    m = np.max(z, axis=0, keepdims=True)
+    log_q = z - m - np.log(np.sum(np.exp(z - m), axis=0, keepdims=True))
+    return -np.mean(log_q[_rows(y), y])
+
+
+def _sum_not_mean(z, y):
+    return -np.sum(_stable_log_q(z)[_rows(y), y])
+
+
+def _column_pick(z, y):
+    return -np.mean(_stable_log_q(z)[:, y])
+
+
+def test_categorical_ce_accepts_the_reference_solution():
+    fn = solution_function(NOTEBOOK, "categorical_ce_from_logits")
+    result = xl.check.categorical_ce_from_logits(fn)
+    assert result.status == "passed", result.message
+
+
+@pytest.mark.parametrize(
+    ("wrong", "case_words", "hint_words"),
+    [
+        (_naive_softmax, "logits of 1e4", "overflows"),
+        (_log_of_stable_softmax, "very confident mistake", "logsumexp"),
+        (_wrong_axis, "one sample", "axis=1"),
+        (_sum_not_mean, "2 samples, 4 classes", "not the sum"),
+        (_column_pick, "2 samples, 4 classes", "q[np.arange(N), y]"),
+    ],
+)
+def test_categorical_ce_rejects_typical_mistakes(wrong, case_words, hint_words):
+    result = xl.check.categorical_ce_from_logits(wrong)
+    assert result.status == "failed"
+    assert case_words in result.message
+    assert hint_words in result.message
+
+
+def test_categorical_ce_stub_is_not_attempted():
+    assert xl.check.categorical_ce_from_logits(_stub).status == "not attempted"
+
+
+# ------------------------------------------------------------------------ weighted_mean_ce
+
+
+def _divided_by_n(z, y, weight):
+    return np.sum(weight[y] * -_stable_log_q(z)[_rows(y), y]) / len(y)
+
+
+def _weights_ignored(z, y, weight):
+    return -np.mean(_stable_log_q(z)[_rows(y), y])
+
+
+def _weight_by_row(z, y, weight):
+    w = weight[_rows(y) % len(weight)]
+    return np.sum(w * -_stable_log_q(z)[_rows(y), y]) / np.sum(w)
+
+
+def _weighted_naive(z, y, weight):
+    q = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    return np.sum(weight[y] * -np.log(q[_rows(y), y])) / np.sum(weight[y])
+
+
+def test_weighted_mean_accepts_the_reference_solution():
+    fn = solution_function(NOTEBOOK, "weighted_mean_ce")
+    result = xl.check.weighted_mean_ce(fn)
+    assert result.status == "passed", result.message
+
+
+@pytest.mark.parametrize(
+    ("wrong", "case_words", "hint_words"),
+    [
+        (_divided_by_n, "class weights [1, 2, 0.5]", "not by N"),
+        (_weights_ignored, "class weights [1, 2, 0.5]", "Σ w[y_i]"),
+        (_weight_by_row, "class weights [1, 2, 0.5]", "w[y_i]"),
+        (_weighted_naive, "logits of 1e4", "overflows"),
+    ],
+)
+def test_weighted_mean_rejects_typical_mistakes(wrong, case_words, hint_words):
+    result = xl.check.weighted_mean_ce(wrong)
+    assert result.status == "failed"
+    assert case_words in result.message
+    assert hint_words in result.message
+
+
+def test_weighted_mean_stub_is_not_attempted():
+    assert xl.check.weighted_mean_ce(_stub).status == "not attempted"
+
+
+# ---------------------------------------------------------------------- label_smoothing_ce
+
+
+def _smoothing_over_others(z, y, eps):
+    n, c = z.shape
+    target = np.full((n, c), eps / (c - 1))
+    target[_rows(y), y] = 1 - eps
+    return -np.mean(np.sum(target * _stable_log_q(z), axis=1))
+
+
+def _smoothing_three_classes(z, y, eps):
+    n, c = z.shape
+    target = np.full((n, c), eps / 3)
+    target[_rows(y), y] += 1 - eps
+    return -np.mean(np.sum(target * _stable_log_q(z), axis=1))
+
+
+def _smoothing_log_of_softmax(z, y, eps):
+    n, c = z.shape
+    target = np.full((n, c), eps / c)
+    target[_rows(y), y] += 1 - eps
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    q = e / e.sum(axis=1, keepdims=True)
+    return -np.mean(np.sum(target * np.log(q), axis=1))
+
+
+def test_label_smoothing_accepts_the_reference_solution():
+    fn = solution_function(NOTEBOOK, "label_smoothing_ce")
+    result = xl.check.label_smoothing_ce(fn)
+    assert result.status == "passed", result.message
+
+
+@pytest.mark.parametrize(
+    ("wrong", "case_words", "hint_words"),
+    [
+        (_smoothing_over_others, "ε = 0.1, three classes", "ε/C"),
+        (_smoothing_three_classes, "four classes", "hard-code"),
+        (_smoothing_log_of_softmax, "1e4 apart", "logsumexp"),
+    ],
+)
+def test_label_smoothing_rejects_typical_mistakes(wrong, case_words, hint_words):
+    result = xl.check.label_smoothing_ce(wrong)
+    assert result.status == "failed"
+    assert case_words in result.message
+    assert hint_words in result.message
+
+
+def test_label_smoothing_stub_is_not_attempted():
+    assert xl.check.label_smoothing_ce(_stub).status == "not attempted"
+
+
+# ---------------------------------------------------------------------------------- widget
+
+
+def _heights(bars):
+    return np.array([bar.get_height() for bar in bars])
+
+
+def test_categorical_explorer_moves_the_model_bars_with_the_logits():
+    w = xl.widgets.categorical_ce_explorer(logits=(2.0, 0.5, -1.0), target=0)
+    w.controls["z1"].value = 3.0
+    q = xl.softmax(np.array([2.0, 3.0, -1.0]))
+    np.testing.assert_allclose(_heights(w.artists["model"]), q)
+    np.testing.assert_allclose(_heights(w.artists["truth"]), [1, 0, 0])
+    np.testing.assert_allclose(_heights(w.artists["shares"]), [-np.log(q[0]), 0, 0])
+    loss = xl.categorical_cross_entropy([2.0, 3.0, -1.0], 0)
+    assert w.artists["title"].get_text() == f"loss H(y, q) = {loss:.4f} nats"
+    assert w.readout_text.splitlines()[-1].startswith(f"loss = -sum_c y_c log q_c = {loss:.4f}")
+
+
+def test_categorical_explorer_target_and_smoothing_change_the_truth_bars():
+    w = xl.widgets.categorical_ce_explorer(logits=(0.0, 1.0, 2.0), target=0)
+    w.controls["target"].value = 2
+    w.controls["label_smoothing"].value = 0.3
+    np.testing.assert_allclose(_heights(w.artists["truth"]), [0.1, 0.1, 0.8])
+    expected = xl.categorical_cross_entropy([0.0, 1.0, 2.0], 2, label_smoothing=0.3)
+    assert _heights(w.artists["shares"]).sum() == pytest.approx(expected)
+    assert f"xl.categorical_cross_entropy: {expected:.4f}" in w.readout_text
+
+
+def test_categorical_explorer_rescales_the_loss_axis_for_a_big_loss():
+    w = xl.widgets.categorical_ce_explorer(logits=(2.0, 0.5, -1.0), target=0)
+    ax = w.artists["shares"][0].axes
+    assert ax.get_ylim()[1] == 1.0
+    w.controls["z0"].value = -8.0
+    w.controls["z1"].value = 8.0
+    assert _heights(w.artists["shares"]).max() > 10
+    assert ax.get_ylim()[1] == 20.0
+
+
+def test_categorical_explorer_rejects_too_many_classes():
+    with pytest.raises(ValueError, match="2 to 6"):
+        xl.widgets.categorical_ce_explorer(logits=tuple(range(7)))
+
+
+# ----------------------------------------------------------------------------------- plots
+
+
+def _ax():
+    return Figure().subplots()
+
+
+def test_ce_target_model_bars_draw_both_distributions():
+    bars = xl.plots.ce_target_model_bars(_ax(), [0.0, 0.0, 1.0], [0.2, 0.3, 0.5])
+    np.testing.assert_allclose(_heights(bars["truth"]), [0, 0, 1])
+    np.testing.assert_allclose(_heights(bars["model"]), [0.2, 0.3, 0.5])
+
+
+def test_ce_contribution_bars_sum_to_the_cross_entropy():
+    y, q = [0.1, 0.1, 0.8], [0.2, 0.3, 0.5]
+    artists = xl.plots.ce_contribution_bars(_ax(), y, q)
+    np.testing.assert_allclose(_heights(artists["bars"]), -np.array(y) * np.log(q))
+    assert artists["title"].get_text() == f"loss H(y, q) = {xl.cross_entropy(y, q):.4f} nats"
+
+
+def test_ce_clipped_loss_caps_at_minus_log_eps():
+    artists = xl.plots.ce_clipped_loss(_ax(), gaps=[0.0, 10.0, 30.0], eps=1e-7)
+    np.testing.assert_allclose(artists["exact"].get_ydata(), [np.log(2), 10 + np.log1p(np.exp(-10)), 30])
+    np.testing.assert_allclose(artists["clipped"].get_ydata()[2], -np.log(1e-7))
+    assert artists["clipped"].get_ydata()[1] == pytest.approx(artists["exact"].get_ydata()[1])
+
+
+def test_plot_functions_reject_bad_input():
+    with pytest.raises(ValueError, match="sum to 1"):
+        xl.plots.ce_target_model_bars(_ax(), [1.0, 1.0, 0.0], [0.2, 0.3, 0.5])
+    with pytest.raises(ValueError, match="one value per class"):
+        xl.plots.ce_contribution_bars(_ax(), [1.0, 0.0], [0.2, 0.3, 0.5])
+    with pytest.raises(ValueError, match=r"below 0\.5"):
+        xl.plots.ce_clipped_loss(_ax(), eps=0.7)
+
+
+# ------------------------------------------------------------------- the published figures
+
+
+@pytest.mark.parametrize(
+    "figure",
+    [
+        "0.36594846844673157",  # torch, float32
+        "0.36594851568931036",  # float64, as published
+        "0.36594851568931047",  # torch float64 on this machine
+        "1.4412",  # torch.manual_seed(0); torch.randn(4, 3), targets [0, 1, 2, 1]
+        "2.214574215671332",  # the one-hot example, summed
+        "[0.09431068 0.22314355 0.51082562 1.38629436]",  # and per row
+        "[2.30258509 0.69314718]",  # nll_loss of [[0.1, 0.3, 0.6], [0.2, 0.3, 0.5]], [0, 2]
+    ],
+)
+def test_published_figures_are_printed_in_the_solution_notebook(figure):
+    root = Path(__file__).resolve().parents[1]
+    nb = nbformat.read(root / "notebooks" / "solutions" / f"{NOTEBOOK}.ipynb", as_version=4)
+    printed = "".join(
+        o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+    )
+    assert figure in printed
