@@ -10,7 +10,7 @@ state is saved with the notebook, so a static page still shows the last picture.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 
 def new_figure(nrows=1, ncols=1, figsize=None, **subplot_kw):
@@ -41,6 +41,15 @@ class FigureWidget:
         text (a readout such as ``"H = 0.881 bits"``) shown under the figure.
     artists : mapping, optional
         The artists ``update`` changes, kept so tests can read the figure's data back.
+    moving : sequence of artists, optional
+        The artists that move. When given, the rest of the figure is drawn once and kept
+        as a background, and each update draws only these on top of it (blitting): several
+        times faster than drawing every tick label again. Without it, every update draws
+        the whole figure.
+    static_key : callable, optional
+        With ``moving``: returns a name for the current state of the static part, when a
+        control can change it too (swap a curve, rescale an axis). One background is kept
+        per name, so each state is drawn in full only once.
     """
 
     def __init__(
@@ -50,6 +59,8 @@ class FigureWidget:
         controls: Mapping[str, object],
         update: Callable[..., str | None],
         artists: Mapping[str, object] | None = None,
+        moving: Sequence[object] = (),
+        static_key: Callable[[], object] | None = None,
     ):
         import ipywidgets as widgets
         from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -61,6 +72,11 @@ class FigureWidget:
         self._update = update
         # One canvas for the widget's life, so matplotlib's text-layout cache keeps working.
         self._canvas = FigureCanvasAgg(figure)
+        self._moving = list(moving)
+        for artist in self._moving:
+            artist.set_animated(True)  # left out of a full draw; render_png draws it
+        self._static_key = static_key
+        self._backgrounds = {}
         self.image = widgets.Image(format="png")
         self.readout = widgets.HTML()
         self.box = widgets.VBox(
@@ -82,22 +98,38 @@ class FigureWidget:
         text = self._update(**self.values())
         self.readout.value = "" if text is None else f"<pre>{text}</pre>"
         self.image.value = self.render_png()
-        # The layout was measured on the first render; measuring it again on every move
-        # would double an update's time for a figure whose frame does not change.
-        self.figure.set_layout_engine("none")
 
     @property
     def readout_text(self) -> str:
         """The readout under the figure, as plain text."""
         return self.readout.value.removeprefix("<pre>").removesuffix("</pre>")
 
+    def invalidate(self) -> None:
+        """Draw the static part of the figure again at the next render."""
+        self._backgrounds.clear()
+
     def render_png(self) -> bytes:
+        """The figure as it is now, as PNG bytes (what the widget shows)."""
         # Drawing on the Agg canvas and letting Pillow encode (at low compression) is about
         # twice as fast as savefig, which measures the layout again on every call.
         from PIL import Image
 
         canvas = self._canvas
-        canvas.draw()
+        if not self._moving:
+            canvas.draw()
+        else:
+            key = None if self._static_key is None else self._static_key()
+            if key in self._backgrounds:
+                canvas.restore_region(self._backgrounds[key])
+            else:
+                canvas.draw()
+                self._backgrounds[key] = canvas.copy_from_bbox(self.figure.bbox)
+            for artist in self._moving:
+                if artist.get_visible():
+                    self.figure.draw_artist(artist)
+        # The layout was measured on the first render; measuring it again on every move
+        # would double an update's time for a figure whose frame does not change.
+        self.figure.set_layout_engine("none")
         image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba())
         buffer = io.BytesIO()
         image.save(buffer, format="png", compress_level=1)

@@ -17,7 +17,6 @@ from ..plots.binary import (
     naive_bce_with_logits,
 )
 from ._figure_widget import FigureWidget, new_figure
-from .gradient import BlitFigureWidget
 
 __all__ = ["bce_explorer"]
 
@@ -140,7 +139,7 @@ def bce_explorer(target=1, logit=2.0, z_range=(-100.0, 100.0)) -> FigureWidget:
         right["title"],
         right["point"],
     ]
-    widget = BlitFigureWidget(
+    widget = FigureWidget(
         "binary cross-entropy of one sample: target toggle and logit slider",
         fig,
         controls,

@@ -8,8 +8,7 @@ from .._validation import check_unit_scalar
 from ..activations import softmax
 from ..losses import categorical_cross_entropy
 from ..plots.categorical import _contributions, ce_contribution_bars, ce_target_model_bars
-from ._figure_widget import new_figure
-from .gradient import BlitFigureWidget
+from ._figure_widget import FigureWidget, new_figure
 
 __all__ = ["categorical_ce_explorer"]
 
@@ -164,7 +163,7 @@ def categorical_ce_explorer(logits=(2.0, 0.5, -1.0), target=0, label_smoothing=0
     # the rest (the other axes, ticks and legend) is drawn once and reused (blitting).
     moving = [*artists["truth"], *artists["model"], *artists["shares"], artists["title"],
               ax_loss.yaxis]
-    widget = BlitFigureWidget(
+    widget = FigureWidget(
         "categorical cross-entropy of one sample: logits, target class and label smoothing",
         fig,
         controls,

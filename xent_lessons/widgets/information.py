@@ -17,13 +17,6 @@ DIE_FACES = ("1", "2", "3", "4", "5", "6")
 CODE_SYMBOLS = ("A", "B", "C", "D", "E")
 
 
-def _finish(widget: FigureWidget) -> FigureWidget:
-    # The first render laid the figure out; keep that layout, since measuring it again on
-    # every move would double the time of an update.
-    widget.figure.set_layout_engine("none")
-    return widget
-
-
 def _weight_sliders(names, values, low, high):
     import ipywidgets as widgets
 
@@ -110,10 +103,8 @@ def coin_entropy(bias=0.7):
         "values": bars["values"],
         "entropy_line": bars["entropy_line"],
     }
-    return _finish(
-        FigureWidget(
-            "the entropy of a coin, as its bias changes", fig, {"bias": slider}, update, artists
-        )
+    return FigureWidget(
+        "the entropy of a coin, as its bias changes", fig, {"bias": slider}, update, artists
     )
 
 
@@ -185,9 +176,7 @@ def loaded_die(weights=(1, 1, 1, 1, 1, 5)):
         "gauge": gauge["bar"],
         "gauge_value": gauge["value"],
     }
-    return _finish(
-        FigureWidget("a loaded die: six weights, one entropy", fig, controls, update, artists)
-    )
+    return FigureWidget("a loaded die: six weights, one entropy", fig, controls, update, artists)
 
 
 def huffman_explorer(weights=(8, 4, 2, 1, 1)):
@@ -238,8 +227,6 @@ def huffman_explorer(weights=(8, 4, 2, 1, 1)):
         )
 
     keep = ("ideal", "lengths", "codewords", "entropy_line", "length_line")
-    return _finish(
-        FigureWidget(
-            "a Huffman code for five symbols", fig, controls, update, {k: artists[k] for k in keep}
-        )
+    return FigureWidget(
+        "a Huffman code for five symbols", fig, controls, update, {k: artists[k] for k in keep}
     )

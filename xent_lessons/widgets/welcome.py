@@ -71,8 +71,6 @@ def first_slider(p=0.25):
         artists["guides"].set_data([p, p, 0], [0, s, s])
         return f"p = {p:.2f}  →  surprisal −log2(p) = {s:.2f} bits"
 
-    widget = FigureWidget(
+    return FigureWidget(
         "a point moving along the curve −log2(p)", fig, {"p": slider}, update, artists
     )
-    fig.set_layout_engine("none")  # keep the first layout: re-measuring it doubles an update
-    return widget
