@@ -1,0 +1,366 @@
+"""Checkers of lesson 06: the gradient of cross-entropy on the logits, and a gradient check.
+
+Each checker knows the typical wrong answers of its exercise. When a learner's result is
+wrong it computes what each typical mistake would have given on the same input; if one
+matches, the report names that mistake (a forgotten mean, a flipped sign, a forward
+difference) instead of a general hint.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..activations import softmax
+from ..gradients import categorical_cross_entropy_grad, numerical_gradient
+from ._runner import (
+    FAILED,
+    Case,
+    CheckResult,
+    _describe_args,
+    _short,
+    compare,
+    failed,
+    not_attempted,
+    passed,
+)
+
+__all__ = ["central_difference", "softmax_ce_grad"]
+
+
+@dataclass
+class Mistake:
+    """A typical wrong answer: ``wrong(*args, **kwargs)`` is what it gives; ``hint`` names it."""
+
+    wrong: Callable
+    hint: str
+
+
+def _compare_parts(got, expected, rtol, atol, names=None):
+    """:func:`compare`, part by part when ``expected`` is a tuple (e.g. ``(W, b)``)."""
+    if not isinstance(expected, tuple):
+        return compare(got, expected, rtol, atol)
+    if got is None:
+        return compare(got, expected, rtol, atol)
+    if not isinstance(got, tuple | list) or len(got) != len(expected):
+        return f"expected a tuple of {len(expected)} arrays, got {_short(got, 80)}"
+    names = names or [f"part {k}" for k in range(len(expected))]
+    for name, g, e in zip(names, got, expected, strict=True):
+        problem = compare(g, e, rtol, atol)
+        if problem is not None:
+            return f"{name}: {problem}"
+    return None
+
+
+def _calm(fn, *args, **kwargs):
+    """Call ``fn`` with NumPy's overflow warnings silenced (a naive answer may overflow)."""
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        return fn(*args, **kwargs)
+
+
+def run_diagnosed_cases(
+    exercise: str,
+    fn: Callable,
+    cases: Sequence[Case],
+    mistakes: Sequence[Mistake] = (),
+    part_names: Sequence[str] | None = None,
+) -> CheckResult:
+    """Like :func:`~xent_lessons.check.run_cases`, but a miss is matched against ``mistakes``.
+
+    A case's ``expected`` may be a tuple (a function that returns several arrays); the
+    parts are compared one by one and named with ``part_names``.
+    """
+    if not callable(fn):
+        return CheckResult(
+            exercise,
+            FAILED,
+            f"❌ {exercise}: expected your function (the name, without calling it), "
+            f"got {_short(fn)}.",
+        )
+    for case in cases:
+        args = [np.array(a, copy=True) if isinstance(a, np.ndarray) else a for a in case.args]
+        try:
+            got = _calm(fn, *args, **case.kwargs)
+        except NotImplementedError:
+            return not_attempted(exercise)
+        except Exception as exc:
+            return failed(
+                exercise,
+                case.name,
+                f"   input: {_describe_args(case)}\n"
+                f"   your function raised {type(exc).__name__}: {exc}",
+                case.hint,
+            )
+        if got is None and case is cases[0]:
+            return not_attempted(exercise)
+        problem = _compare_parts(got, case.expected, case.rtol, case.atol, part_names)
+        if problem is None:
+            continue
+        hint = case.hint
+        for mistake in mistakes:
+            try:
+                wrong = _calm(mistake.wrong, *case.args, **case.kwargs)
+            except Exception:
+                continue
+            looks_wrong = _compare_parts(wrong, case.expected, case.rtol, case.atol) is not None
+            if looks_wrong and _compare_parts(got, wrong, case.rtol, case.atol) is None:
+                hint = mistake.hint
+                break
+        return failed(
+            exercise,
+            case.name,
+            f"   input:    {_describe_args(case)}\n"
+            f"   expected: {_short(case.expected)}\n"
+            f"   got:      {_short(got)}\n"
+            f"   ({problem})",
+            hint,
+        )
+    return passed(exercise, len(cases))
+
+
+# ------------------------------------------------------------------ softmax_ce_grad
+
+
+def _onehot(y, n_classes):
+    return np.eye(n_classes)[np.asarray(y)]
+
+
+def _grad_case(name, logits, y, hint):
+    logits = np.asarray(logits, dtype=np.float64)
+    y = np.asarray(y, dtype=np.int64)
+    return Case(name, (logits, y), categorical_cross_entropy_grad(logits, y), hint)
+
+
+def _q(z, axis=1):
+    return softmax(z, axis=axis)
+
+
+_GRAD_MISTAKES = (
+    Mistake(
+        lambda z, y: _q(z) - _onehot(y, z.shape[1]),
+        "Your answer is exactly N times too large. The loss is the MEAN over the N rows, "
+        "so every row's gradient is divided by N as well.",
+    ),
+    Mistake(
+        lambda z, y: (_onehot(y, z.shape[1]) - _q(z)) / len(y),
+        "The sign is flipped. Raising the target's logit lowers the loss, so the gradient "
+        "on the target's logit must be negative (and positive on the other classes).",
+    ),
+    Mistake(
+        lambda z, y: _onehot(y, z.shape[1]) - _q(z),
+        "Two slips: the sign is flipped (the target's entry must be negative) and the "
+        "mean's 1/N is missing.",
+    ),
+    Mistake(
+        lambda z, y: _q(z) / len(y),
+        "Every entry is positive: these are the probabilities (divided by N), but the target "
+        "has not been subtracted. Where does the one-hot y come in?",
+    ),
+    Mistake(
+        lambda z, y: _q(z),
+        "These are just the probabilities softmax(z): the one-hot target still has to be "
+        "subtracted, and the mean divides by N.",
+    ),
+    Mistake(
+        lambda z, y: (_q(z, axis=0) - _onehot(y, z.shape[1])) / len(y),
+        "The softmax was taken down the columns (axis=0). Each ROW is one sample's "
+        "distribution over the classes: normalise along axis=1.",
+    ),
+    Mistake(
+        lambda z, y: (_q(z) - _onehot(y, z.shape[1])) / z.shape[1],
+        "You divided by the number of classes C; the mean is over the N rows (samples).",
+    ),
+)
+
+
+def softmax_ce_grad(fn) -> CheckResult:
+    """Check ``fn(logits, y)``: the gradient of the mean cross-entropy w.r.t. the logits.
+
+    ``logits`` has shape (N, C), ``y`` holds N class indices; the answer has shape (N, C).
+
+    Examples
+    --------
+    >>> def grad(logits, y):
+    ...     return (softmax(logits, axis=1) - np.eye(logits.shape[1])[y]) / len(y)
+    >>> softmax_ce_grad(grad).status
+    'passed'
+    """
+    cases = [
+        _grad_case(
+            "one sample (N = 1, C = 3)",
+            [[2.0, 1.0, -1.0]],
+            [0],
+            "For one sample the gradient is the probabilities minus the one-hot target.",
+        ),
+        _grad_case(
+            "a batch (N = 4, C = 3)",
+            [[2.0, 1.0, -1.0], [0.5, 0.5, 3.0], [-1.0, 2.0, 0.0], [0.0, 0.0, 0.0]],
+            [0, 2, 0, 1],
+            "The loss is the mean over the rows: does your gradient scale with 1/N?",
+        ),
+        _grad_case(
+            "more classes than samples (N = 2, C = 5)",
+            [[1.0, -2.0, 0.5, 3.0, 0.0], [0.2, 0.4, -0.6, 0.0, 1.5]],
+            [3, 1],
+            "Softmax runs across each row (the classes, axis=1), and the mean divides by "
+            "the number of rows N, not by C.",
+        ),
+        _grad_case(
+            "large logits (1000 and more)",
+            [[1000.0, 998.0, 1001.0], [-1000.0, 0.0, 1000.0]],
+            [1, 0],
+            "exp(1000) overflows to inf and inf/inf is NaN: compute softmax stably "
+            "(subtract each row's max first, or use xl.softmax).",
+        ),
+    ]
+    return run_diagnosed_cases("softmax_ce_grad", fn, cases, _GRAD_MISTAKES)
+
+
+# --------------------------------------------------------------- central_difference
+
+
+class _Function:
+    """A scalar test function with a readable repr (shown in the checker's report)."""
+
+    def __init__(self, text, f):
+        self.text, self.f = text, f
+
+    def __call__(self, x):
+        return self.f(np.asarray(x, dtype=np.float64))
+
+    def __repr__(self):
+        return self.text
+
+
+def _forward(f, x, eps=1e-5):
+    x = np.asarray(x, dtype=np.float64)
+    f0 = float(f(x))
+    g = np.empty_like(x)
+    for k in range(x.size):
+        xp = x.copy()
+        xp.flat[k] += eps
+        g.flat[k] = (float(f(xp)) - f0) / eps
+    return g
+
+
+def _backward(f, x, eps=1e-5):
+    return -_forward(lambda v: f(-v), -np.asarray(x, dtype=np.float64), eps)
+
+
+def _central(f, x, eps=1e-5):
+    return numerical_gradient(f, x, eps)
+
+
+_DIFF_MISTAKES = (
+    Mistake(
+        _forward,
+        "This is a FORWARD difference, (f(x + h) - f(x)) / h: its error shrinks only like h. "
+        "Step both ways around x, to x + h and x - h, and its error shrinks like h².",
+    ),
+    Mistake(
+        _backward,
+        "This is a BACKWARD difference, (f(x) - f(x - h)) / h: its error shrinks only "
+        "like h. Step both ways around x.",
+    ),
+    Mistake(
+        lambda f, x, eps=1e-5: 2 * _central(f, x, eps),
+        "Exactly twice the derivative: from x - h to x + h the step is 2h, so the "
+        "difference is divided by 2h, not by h.",
+    ),
+    Mistake(
+        lambda f, x, eps=1e-5: 0.5 * _central(f, x, eps),
+        "Exactly half the derivative: the difference f(x + h) - f(x - h) spans 2h, so "
+        "divide it by 2h once (not by 4h, or by 2h after already halving it).",
+    ),
+    Mistake(
+        lambda f, x, eps=1e-5: _central(f, x, 1e-5),
+        "A central difference, but not with the eps you were given: use the eps argument "
+        "(the check passes eps=1e-3 here) instead of a fixed step.",
+    ),
+    Mistake(
+        lambda f, x, eps=1e-5: 2 * _forward(f, x, eps / 2),
+        "The step was not symmetric: this is a forward difference with h/2, divided by h.",
+    ),
+)
+
+
+def central_difference(fn) -> CheckResult:
+    """Check ``fn(f, x, eps=1e-5)``: the central-difference gradient of a scalar ``f`` at ``x``.
+
+    It must work for ``x`` of any shape, use the ``eps`` it is given, and leave the
+    caller's ``x`` unchanged.
+
+    Examples
+    --------
+    >>> def grad(f, x, eps=1e-5):
+    ...     x = np.array(x, dtype=float)
+    ...     g = np.zeros_like(x)
+    ...     for k in range(x.size):
+    ...         step = np.zeros_like(x)
+    ...         step.flat[k] = eps
+    ...         g.flat[k] = (f(x + step) - f(x - step)) / (2 * eps)
+    ...     return g
+    >>> central_difference(grad).status
+    'passed'
+    """
+    quadratic = _Function("f(x) = sum(3 x² + x)", lambda v: float(np.sum(3 * v**2 + v)))
+    cubic = _Function("f(x) = sum(x³)", lambda v: float(np.sum(v**3)))
+    wavy = _Function("f(x) = sum(sin(x))", lambda v: float(np.sum(np.sin(v))))
+    x1 = np.array([1.0, -2.0, 0.5])
+    x2 = np.array([[0.5, -1.0, 2.0], [1.5, 0.0, -0.25]])
+    x3 = np.array([0.3, 1.2, -2.0, 3.0])
+    cases = [
+        # A quadratic: the central difference is exact for ANY step, a one-sided one is off
+        # by 3h, so with h = 0.1 the two cannot be confused.
+        Case(
+            "a quadratic with a big step (eps=0.1)",
+            (quadratic, x1),
+            _central(quadratic, x1, 0.1),
+            "For a quadratic the central difference is exact even with a big step; a "
+            "one-sided difference is not. Did you use the eps you were given?",
+            kwargs={"eps": 0.1},
+            rtol=1e-8,
+            atol=1e-8,
+        ),
+        Case(
+            "a 2-D x (2 x 3), f(x) = sum(x³), eps=1e-3",
+            (cubic, x2),
+            _central(cubic, x2, 1e-3),
+            "x can have any shape: loop over every entry (x.flat[k], or np.ndindex) and "
+            "return an array of x's shape.",
+            kwargs={"eps": 1e-3},
+            rtol=1e-7,
+            atol=1e-9,
+        ),
+        Case(
+            "the default eps on sin (compared with cos(x))",
+            (wavy, x3),
+            np.cos(x3),
+            "With the default eps=1e-5 the central difference agrees with the exact "
+            "derivative cos(x) to about 10 digits; check your default and the 2 * eps.",
+            rtol=1e-8,
+            atol=1e-9,
+        ),
+    ]
+    result = run_diagnosed_cases("central_difference", fn, cases, _DIFF_MISTAKES)
+    if not result.passed:
+        return result
+    # The caller's x must come back untouched (no step left behind in it).
+    x = x2.copy()
+    try:
+        _calm(fn, cubic, x, eps=1e-3)
+    except Exception:  # it passed the same call above; nothing new to report
+        return result
+    if not np.allclose(x, x2, rtol=1e-12, atol=0):
+        return failed(
+            "central_difference",
+            "leaving x unchanged",
+            f"   x before: {_short(x2)}\n   x after:  {_short(x)}",
+            "Your function changed the caller's array x. Work on a copy "
+            "(np.array(x, dtype=float)), or put each entry back after stepping it.",
+        )
+    return passed("central_difference", len(cases) + 1)
