@@ -6,11 +6,13 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export PYTHONHASHSEED := 0
 
-.PHONY: help install lab test lint unit doctest nbval notebooks bench clean
+.PHONY: help install lab test lint unit doctest nbval browser notebooks html bench clean
 
 help:
 	@echo "make lab    - install (once) and open JupyterLab at the first lesson"
-	@echo "make test   - install (once) and run every check: ruff, pytest, doctests, nbval"
+	@echo "make test   - install (once) and run every check: ruff, pytest, doctests, nbval,"
+	@echo "              and every lesson in JupyterLab in headless Chromium (when installed)"
+	@echo "make html   - run every notebook afresh and build the static course site in site/"
 	@echo "make bench  - speed and memory benchmarks against PyTorch"
 
 $(BIN)/python:
@@ -29,7 +31,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest tests --ignore=tests/browser
 
 doctest: $(STAMP)
 	$(BIN)/python -m pytest --doctest-modules xent_lessons
@@ -44,7 +46,19 @@ nbval: $(STAMP)
 notebooks: $(STAMP)
 	$(BIN)/python tools/make_notebooks.py $(NB)
 
-test: lint unit doctest nbval
+# Every lesson run in JupyterLab in headless Chromium (Debian's; CHROMIUM=/path for another),
+# its widgets moved, and the static site's pages checked. Screenshots go to screenshots/.
+browser: $(STAMP)
+	@if [ -x "$${CHROMIUM:-/usr/bin/chromium}" ] || command -v chromium >/dev/null 2>&1; then \
+		$(BIN)/python -m pytest tests/browser; \
+	else echo "browser test SKIPPED: Chromium not found (apt-get install -y chromium, or set CHROMIUM=/path/to/chromium)"; fi
+
+# The static course site: every notebook (learner and solution) run afresh, exported to HTML
+# with its widgets' saved state, and an index page; then each page checked in Chromium.
+html: $(STAMP)
+	$(BIN)/python tools/build_site.py
+
+test: lint unit doctest nbval browser
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
