@@ -249,3 +249,11 @@ def test_the_worked_example_sum_is_printed_in_the_solution_notebook():
     )
     assert "4.460303459760249" in printed
     assert "100.0" in printed  # torch's and the package's clamp at -100
+
+
+def test_bce_explorer_legend_follows_the_target_colour():
+    w = xl.widgets.bce_explorer(target=1)
+    w.controls["target"].value = 0
+    stable = w.artists["stable"]
+    legend_line = stable.axes.get_legend().get_lines()[0]
+    assert legend_line.get_color() == stable.get_color()

@@ -107,6 +107,8 @@ def bce_explorer(target=1, logit=2.0, z_range=(-100.0, 100.0)) -> FigureWidget:
             state["target"] = y
             right["stable"].set_ydata(curves[y]["stable"])
             right["stable"].set_color(left[f"curve_{y}"].get_color())
+            # The legend draws its own copy of the line: recolour it too.
+            right["legend"].get_lines()[0].set_color(left[f"curve_{y}"].get_color())
             right["naive"].set_ydata(curves[y]["naive"])
             right["failures"].set_data(*_failure_marks(grid, curves[y]["naive"], top))
             right["legend"].set_loc(_LEGEND_LOC[y])
