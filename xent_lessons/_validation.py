@@ -39,7 +39,9 @@ def as_float_array(x, name: str, *, allow_empty: bool = False) -> np.ndarray:
         )
     if arr.size == 0 and not allow_empty:
         raise ValueError(f"{name} is empty; expected at least one value")
-    if np.isnan(arr).any():
+    # min() carries a NaN through: the same answer as isnan(arr).any(), in half the time
+    # and without a boolean array the size of the input (a quarter of float32 logits).
+    if arr.size and np.isnan(arr.min()):
         raise ValueError(f"{name} contains NaN; expected real numbers")
     return arr
 
