@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import cross_entropy_bench
+import widget_bench
 from harness import OtherLoad, Table, machine_description
 
 
@@ -32,6 +33,7 @@ class Section:
 
 SECTIONS = [
     Section("cross-entropy", cross_entropy_bench.run_section),
+    Section("widgets", widget_bench.run_section),
 ]
 
 
