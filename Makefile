@@ -24,8 +24,11 @@ $(STAMP): requirements.txt pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
+# JupyterLab on localhost only, with Jupyter's token on (its default), rooted at notebooks/
+# and opening the first lesson. As root (a container), Jupyter wants --allow-root.
 lab: $(STAMP)
-	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=notebooks 00_welcome.ipynb
+	cd notebooks && ../$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 \
+		$(if $(filter 0,$(shell id -u)),--allow-root) 00_welcome.ipynb
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
