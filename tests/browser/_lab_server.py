@@ -195,6 +195,21 @@ class LabServer:
                 return session["kernel"].get("execution_state")
         return None
 
+    def wait_for_kernel_state(
+        self, notebook_path: str, state: str = "idle", timeout: float = 60.0
+    ) -> str | None:
+        """Poll until the kernel on ``notebook_path`` is in ``state``; return the last state seen.
+
+        A kernel that has just started still answers the front end's first requests (kernel
+        info, comm lists), so it can report "busy" for a moment after the page looks ready.
+        """
+        deadline = time.monotonic() + timeout
+        current = self.kernel_state_of(notebook_path)
+        while current != state and time.monotonic() < deadline:
+            time.sleep(0.2)
+            current = self.kernel_state_of(notebook_path)
+        return current
+
     def shutdown_kernel_of(self, notebook_path: str) -> None:
         """Shut down the kernel of the session open on ``notebook_path`` (relative path)."""
         for session in self.api("GET", "/api/sessions"):

@@ -105,7 +105,7 @@ def test_lesson_runs_and_its_widgets_respond(lesson, lab, page):
 
     # As the learner first sees it: the saved outputs, no errors, no broken widgets.
     open_notebook(page, lab.url(f"/lab/tree/{lesson}", reset=""), len(runnable))
-    assert lab.kernel_state_of(lesson) == "idle"
+    assert lab.wait_for_kernel_state(lesson, "idle") == "idle"
     page.screenshot(path=str(shots / "opened.png"))
     assert errors_in(cell_states(page), may_raise) == []
 
