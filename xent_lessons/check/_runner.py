@@ -52,6 +52,19 @@ class Case:
     atol: float = 1e-9
 
 
+@dataclass
+class Mistake:
+    """A typical wrong answer: ``wrong(*args, **kwargs)`` is what it gives; ``hint`` names it.
+
+    When a learner's result misses a case and equals what a listed mistake gives on the same
+    input, the report names that mistake (a forgotten mean, a flipped sign) instead of the
+    case's general hint.
+    """
+
+    wrong: Callable
+    hint: str
+
+
 def _short(value, limit=160) -> str:
     with np.printoptions(precision=6, suppress=False, threshold=20, edgeitems=3):
         text = repr(np.asarray(value)) if isinstance(value, np.ndarray | list) else repr(value)
@@ -108,8 +121,55 @@ def compare(got, expected, rtol: float, atol: float) -> str | None:
     return None
 
 
-def run_cases(exercise: str, fn: Callable, cases: Sequence[Case]) -> CheckResult:
-    """Call ``fn`` on every case; stop at the first miss and explain it."""
+def compare_parts(got, expected, rtol: float, atol: float, names=None) -> str | None:
+    """:func:`compare`, part by part when ``expected`` is a tuple (e.g. ``(W, b)``)."""
+    if not isinstance(expected, tuple) or got is None:
+        return compare(got, expected, rtol, atol)
+    if not isinstance(got, tuple | list) or len(got) != len(expected):
+        return f"expected a tuple of {len(expected)} arrays, got {_short(got, 80)}"
+    names = names or [f"part {k}" for k in range(len(expected))]
+    for name, g, e in zip(names, got, expected, strict=True):
+        problem = compare(g, e, rtol, atol)
+        if problem is not None:
+            return f"{name}: {problem}"
+    return None
+
+
+def call_quietly(fn: Callable, *args, **kwargs):
+    """Call ``fn`` with NumPy's warnings silenced: a naive answer may overflow, and the
+    checker reports that, not NumPy's warnings."""
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        return fn(*args, **kwargs)
+
+
+def _diagnose(got, case: Case, mistakes: Sequence[Mistake]) -> str:
+    """The hint of the first listed mistake that gives exactly ``got``; else the case's."""
+    for mistake in mistakes:
+        try:
+            wrong = call_quietly(mistake.wrong, *case.args, **case.kwargs)
+        except Exception:
+            continue
+        looks_wrong = compare_parts(wrong, case.expected, case.rtol, case.atol) is not None
+        if looks_wrong and compare_parts(got, wrong, case.rtol, case.atol) is None:
+            return mistake.hint
+    return case.hint
+
+
+def run_cases(
+    exercise: str,
+    fn: Callable,
+    cases: Sequence[Case],
+    mistakes: Sequence[Mistake] = (),
+    part_names: Sequence[str] | None = None,
+) -> CheckResult:
+    """Call ``fn`` on every case; stop at the first miss and explain it.
+
+    The learner's function gets copies of the array arguments, so an answer that changes
+    its input in place cannot spoil the cases that follow. A case's ``expected`` may be a
+    tuple (a function that returns several arrays), compared part by part and named with
+    ``part_names``. ``mistakes`` lets a miss be named precisely (see :class:`Mistake`).
+    """
     if not callable(fn):
         return CheckResult(
             exercise,
@@ -118,11 +178,9 @@ def run_cases(exercise: str, fn: Callable, cases: Sequence[Case]) -> CheckResult
             f"got {_short(fn)}.",
         )
     for case in cases:
+        args = [np.array(a, copy=True) if isinstance(a, np.ndarray) else a for a in case.args]
         try:
-            # A naive answer may overflow: the checker reports that, not NumPy's warnings.
-            with warnings.catch_warnings(), np.errstate(all="ignore"):
-                warnings.simplefilter("ignore")
-                got = fn(*case.args, **case.kwargs)
+            got = call_quietly(fn, *args, **case.kwargs)
         except NotImplementedError:
             return not_attempted(exercise)
         except Exception as exc:
@@ -135,7 +193,7 @@ def run_cases(exercise: str, fn: Callable, cases: Sequence[Case]) -> CheckResult
             )
         if got is None and case is cases[0]:
             return not_attempted(exercise)
-        problem = compare(got, case.expected, case.rtol, case.atol)
+        problem = compare_parts(got, case.expected, case.rtol, case.atol, part_names)
         if problem is not None:
             return failed(
                 exercise,
@@ -144,7 +202,7 @@ def run_cases(exercise: str, fn: Callable, cases: Sequence[Case]) -> CheckResult
                 f"   expected: {_short(case.expected)}\n"
                 f"   got:      {_short(got)}\n"
                 f"   ({problem})",
-                case.hint,
+                _diagnose(got, case, mistakes),
             )
     return passed(exercise, len(cases))
 

@@ -8,118 +8,22 @@ difference) instead of a general hint.
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-
 import numpy as np
 
 from ..activations import softmax
 from ..gradients import categorical_cross_entropy_grad, numerical_gradient
 from ._runner import (
-    FAILED,
     Case,
     CheckResult,
-    _describe_args,
+    Mistake,
     _short,
-    compare,
+    call_quietly,
     failed,
-    not_attempted,
     passed,
+    run_cases,
 )
 
 __all__ = ["central_difference", "softmax_ce_grad"]
-
-
-@dataclass
-class Mistake:
-    """A typical wrong answer: ``wrong(*args, **kwargs)`` is what it gives; ``hint`` names it."""
-
-    wrong: Callable
-    hint: str
-
-
-def _compare_parts(got, expected, rtol, atol, names=None):
-    """:func:`compare`, part by part when ``expected`` is a tuple (e.g. ``(W, b)``)."""
-    if not isinstance(expected, tuple):
-        return compare(got, expected, rtol, atol)
-    if got is None:
-        return compare(got, expected, rtol, atol)
-    if not isinstance(got, tuple | list) or len(got) != len(expected):
-        return f"expected a tuple of {len(expected)} arrays, got {_short(got, 80)}"
-    names = names or [f"part {k}" for k in range(len(expected))]
-    for name, g, e in zip(names, got, expected, strict=True):
-        problem = compare(g, e, rtol, atol)
-        if problem is not None:
-            return f"{name}: {problem}"
-    return None
-
-
-def _calm(fn, *args, **kwargs):
-    """Call ``fn`` with NumPy's overflow warnings silenced (a naive answer may overflow)."""
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore")
-        return fn(*args, **kwargs)
-
-
-def run_diagnosed_cases(
-    exercise: str,
-    fn: Callable,
-    cases: Sequence[Case],
-    mistakes: Sequence[Mistake] = (),
-    part_names: Sequence[str] | None = None,
-) -> CheckResult:
-    """Like :func:`~xent_lessons.check.run_cases`, but a miss is matched against ``mistakes``.
-
-    A case's ``expected`` may be a tuple (a function that returns several arrays); the
-    parts are compared one by one and named with ``part_names``.
-    """
-    if not callable(fn):
-        return CheckResult(
-            exercise,
-            FAILED,
-            f"❌ {exercise}: expected your function (the name, without calling it), "
-            f"got {_short(fn)}.",
-        )
-    for case in cases:
-        args = [np.array(a, copy=True) if isinstance(a, np.ndarray) else a for a in case.args]
-        try:
-            got = _calm(fn, *args, **case.kwargs)
-        except NotImplementedError:
-            return not_attempted(exercise)
-        except Exception as exc:
-            return failed(
-                exercise,
-                case.name,
-                f"   input: {_describe_args(case)}\n"
-                f"   your function raised {type(exc).__name__}: {exc}",
-                case.hint,
-            )
-        if got is None and case is cases[0]:
-            return not_attempted(exercise)
-        problem = _compare_parts(got, case.expected, case.rtol, case.atol, part_names)
-        if problem is None:
-            continue
-        hint = case.hint
-        for mistake in mistakes:
-            try:
-                wrong = _calm(mistake.wrong, *case.args, **case.kwargs)
-            except Exception:
-                continue
-            looks_wrong = _compare_parts(wrong, case.expected, case.rtol, case.atol) is not None
-            if looks_wrong and _compare_parts(got, wrong, case.rtol, case.atol) is None:
-                hint = mistake.hint
-                break
-        return failed(
-            exercise,
-            case.name,
-            f"   input:    {_describe_args(case)}\n"
-            f"   expected: {_short(case.expected)}\n"
-            f"   got:      {_short(got)}\n"
-            f"   ({problem})",
-            hint,
-        )
-    return passed(exercise, len(cases))
 
 
 # ------------------------------------------------------------------ softmax_ce_grad
@@ -217,7 +121,7 @@ def softmax_ce_grad(fn) -> CheckResult:
             "(subtract each row's max first, or use xl.softmax).",
         ),
     ]
-    return run_diagnosed_cases("softmax_ce_grad", fn, cases, _GRAD_MISTAKES)
+    return run_cases("softmax_ce_grad", fn, cases, _GRAD_MISTAKES)
 
 
 # --------------------------------------------------------------- central_difference
@@ -346,13 +250,13 @@ def central_difference(fn) -> CheckResult:
             atol=1e-9,
         ),
     ]
-    result = run_diagnosed_cases("central_difference", fn, cases, _DIFF_MISTAKES)
+    result = run_cases("central_difference", fn, cases, _DIFF_MISTAKES)
     if not result.passed:
         return result
     # The caller's x must come back untouched (no step left behind in it).
     x = x2.copy()
     try:
-        _calm(fn, cubic, x, eps=1e-3)
+        call_quietly(fn, cubic, x, eps=1e-3)
     except Exception:  # it passed the same call above; nothing new to report
         return result
     if not np.allclose(x, x2, rtol=1e-12, atol=0):

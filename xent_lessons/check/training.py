@@ -10,8 +10,16 @@ import numpy as np
 
 from ..activations import softmax
 from ..gradients import categorical_cross_entropy_grad
-from ._runner import Case, CheckResult, _short, failed, not_attempted
-from .gradient import Mistake, _calm, run_diagnosed_cases
+from ._runner import (
+    Case,
+    CheckResult,
+    Mistake,
+    _short,
+    call_quietly,
+    failed,
+    not_attempted,
+    run_cases,
+)
 
 __all__ = ["learning_rate", "training_step"]
 
@@ -107,7 +115,7 @@ def training_step(fn) -> CheckResult:
             "gradient sums G over the samples (axis=0) to shape (C,).",
         ),
     ]
-    return run_diagnosed_cases(
+    return run_cases(
         "training_step", fn, cases, _STEP_MISTAKES, part_names=("new W", "new b")
     )
 
@@ -148,7 +156,7 @@ def learning_rate(fn) -> CheckResult:
     """
     exercise = "learning_rate"
     try:
-        answer = _calm(fn) if callable(fn) else fn
+        answer = call_quietly(fn) if callable(fn) else fn
     except NotImplementedError:
         return not_attempted(exercise)
     except Exception as exc:
