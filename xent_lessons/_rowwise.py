@@ -181,8 +181,9 @@ def row_weighted_sum_shifted(z: np.ndarray, shift: np.ndarray, weight: np.ndarra
     """``sum_c weight[c] * (z[i, c] - shift[i])`` per row, chunk by chunk.
 
     Label smoothing needs the sum of all log-probabilities of a row. Subtracting the shift
-    (the row's logsumexp) before summing keeps the terms small, where ``z @ w - lse * sum(w)``
-    would cancel catastrophically for logits like 1e4.
+    (the row's max, which the caller has) before summing keeps every term <= 0 and small,
+    where ``z @ w - max * sum(w)`` would cancel catastrophically for logits like 1e4; the
+    max alone is exact, where ``max + log_sum`` would round.
     """
     n_rows, n_classes = z.shape
     out = np.empty(n_rows, dtype=z.dtype)
