@@ -32,6 +32,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import make_notebooks
 import nbformat
 from site_check import image_outputs
 
@@ -121,20 +122,7 @@ def find_lessons(notebooks: Path = NOTEBOOKS) -> list[Lesson]:
 
 def execute(path: Path) -> nbformat.NotebookNode:
     """Restart & Run All on a fresh kernel, in the notebook's folder; keeps widget state."""
-    from nbclient import NotebookClient
-
-    nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(
-        nb,
-        timeout=300,
-        kernel_name="python3",
-        store_widget_state=True,
-        # Quiet the kernel's start-up warning about TCP on localhost; errors still show.
-        extra_arguments=["--IPKernelApp.log_level=ERROR"],
-        resources={"metadata": {"path": str(path.parent)}},
-    )
-    client.execute()
-    return nb
+    return make_notebooks.execute(nbformat.read(path, as_version=4), path.parent)
 
 
 def _execute_to_json(path: str) -> tuple[str, str, float]:

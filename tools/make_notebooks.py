@@ -90,11 +90,17 @@ def out_of_step() -> list[str]:
 
 
 def execute(nb, cwd: Path):
-    """Restart & Run All on a fresh kernel, as a learner would, keeping the outputs."""
+    """Restart & Run All on a fresh kernel, as a learner would, keeping outputs and widget state."""
     from nbclient import NotebookClient
 
     client = NotebookClient(
-        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(cwd)}}
+        nb,
+        timeout=300,
+        kernel_name="python3",
+        store_widget_state=True,
+        # Quiet the kernel's start-up warning about TCP on localhost; errors still show.
+        extra_arguments=["--IPKernelApp.log_level=ERROR"],
+        resources={"metadata": {"path": str(cwd)}},
     )
     client.execute()
     return nb
