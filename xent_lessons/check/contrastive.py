@@ -225,11 +225,8 @@ _BATCH_MISTAKES = (
     ),
     Mistake(
         lambda mi: math.floor(math.exp(mi)),
-        "Rounded down: a batch of floor(e^I) has a ceiling log N just below I. Round up.",
-    ),
-    Mistake(
-        lambda mi: round(math.exp(mi)),
-        "Rounded to the nearest integer: when e^I rounds down, log N falls short of I. Round up.",
+        "Rounded down: int(), floor() and round() can all round e^I down, and a batch of "
+        "floor(e^I) has a ceiling log N just below I. Round up (np.ceil).",
     ),
     Mistake(
         lambda mi: math.exp(mi),

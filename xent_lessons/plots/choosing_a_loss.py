@@ -18,6 +18,7 @@ from ..focal import focal_optimal_forecast, sigmoid_focal_loss, sigmoid_focal_lo
 __all__ = [
     "expected_score_curves",
     "focal_curves",
+    "focal_loss_panels",
     "focal_optimal_forecast_curves",
     "logit_histograms",
     "noisy_label_boundaries",
@@ -119,13 +120,83 @@ def _focal_axes(ax, quantity, y_max):
         ax.set_ylim(0, 5 if y_max is None else y_max)
         style.label_axes(ax, "$p_t$, probability of the true class", "loss (nats)", "loss")
     else:
-        ax.set_ylim(0, 1.02 if y_max is None else y_max)
+        ax.set_ylim(0, 1.45 if y_max is None else y_max)  # a hard example's focal push exceeds 1
         style.label_axes(
             ax,
             "$p_t$, probability of the true class",
             r"push on the logit, $-\partial \ell / \partial x_t$",
             "gradient",
         )
+
+
+P_GRID = np.linspace(0.0, 1.0, 51)  # true probabilities of the q*(p) panel
+
+
+def focal_loss_panels(axes, gamma=2.0, alpha=0.25):
+    r"""Three panels of one focal loss: its loss, its gradient, and the forecast it rewards.
+
+    Left: the loss of a positive (weight :math:`\alpha`) and of a negative (weight
+    :math:`1 - \alpha`) against :math:`p_t`, cross-entropy dashed. Middle: how hard each
+    pushes its logit, :math:`-\partial \ell / \partial x_t`. Right: the forecast
+    :math:`q^*(p)` that minimises the expected loss when the true probability is :math:`p`;
+    a proper scoring rule follows the diagonal.
+
+    Parameters
+    ----------
+    axes : sequence of 3 matplotlib.axes.Axes
+        Where to draw.
+    gamma : float, optional
+        :math:`\gamma \ge 0`.
+    alpha : float, optional
+        :math:`\alpha \in [0, 1]`.
+
+    Returns
+    -------
+    dict
+        ``"loss_positive"``, ``"loss_negative"``, ``"grad_positive"``, ``"grad_negative"``
+        and ``"forecast"`` (``Line2D``); :func:`set_focal_loss_panels` moves them.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> axes = Figure().subplots(1, 3)
+    >>> art = focal_loss_panels(axes, gamma=0.0, alpha=0.5)  # half of cross-entropy: proper
+    >>> bool(np.allclose(art["forecast"].get_ydata(), art["forecast"].get_xdata()))
+    True
+    """
+    ax_l, ax_g, ax_q = axes
+    p_t = _pt_grid(300)
+    artists = {}
+    for ax, quantity, key in ((ax_l, "loss", "loss"), (ax_g, "gradient", "grad")):
+        ax.plot(p_t, focal_values(p_t, 0.0, 1.0, quantity), color=style.NEUTRAL, lw=1.5,
+                ls="--", label="cross-entropy")
+        artists[f"{key}_positive"] = ax.plot(
+            p_t, p_t, color=style.ACCENT, lw=2.2, label="focal, a positive (α)"
+        )[0]
+        artists[f"{key}_negative"] = ax.plot(
+            p_t, p_t, color=style.EXTRA[1], lw=2.2, label="focal, a negative (1 − α)"
+        )[0]
+        _focal_axes(ax, quantity, None)
+        ax.legend(loc="upper right", fontsize="small")
+    ax_q.plot([0, 1], [0, 1], color=style.TRUTH, ls="--", lw=1.5, label="proper: $q^* = p$")
+    artists["forecast"] = ax_q.plot(P_GRID, P_GRID, color=style.MODEL, lw=2.2,
+                                    label="focal loss")[0]
+    ax_q.set_xlim(0, 1)
+    ax_q.set_ylim(0, 1)
+    ax_q.legend(loc="upper left", fontsize="small")
+    style.label_axes(ax_q, "true probability $p$", "best forecast $q^*$", "what it rewards")
+    artists["p_t"] = p_t
+    set_focal_loss_panels(artists, gamma, alpha)
+    return artists
+
+
+def set_focal_loss_panels(artists, gamma, alpha):
+    """Move the curves of :func:`focal_loss_panels` to ``gamma`` and ``alpha``."""
+    p_t = artists["p_t"]
+    for quantity, key in (("loss", "loss"), ("gradient", "grad")):
+        artists[f"{key}_positive"].set_ydata(focal_values(p_t, gamma, alpha, quantity))
+        artists[f"{key}_negative"].set_ydata(focal_values(p_t, gamma, 1 - alpha, quantity))
+    artists["forecast"].set_ydata(focal_optimal_forecast(P_GRID, gamma=gamma, alpha=alpha))
 
 
 def focal_optimal_forecast_curves(ax, gammas=(0.0, 1.0, 2.0, 5.0), alpha=-1.0, n_points=101):
@@ -184,10 +255,10 @@ def _binary_scores(q, p, gamma=2.0):
     ) * sigmoid_focal_loss(x, 0 * ones, alpha=-1, gamma=gamma)
     return {
         "log score (cross-entropy)": -(p * np.log(q) + (1 - p) * np.log1p(-q)),
-        "Brier score $(q - y)^2$": (q - p) ** 2 + p * (1 - p),
+        "Brier score (q − y)²": (q - p) ** 2 + p * (1 - p),
         f"focal loss, γ = {gamma:g}": focal,
-        "absolute error $|q - y|$": p * (1 - q) + (1 - p) * q,
-        "hinge on $m = 2q - 1$": p * (2 - 2 * q) + (1 - p) * 2 * q,
+        "absolute error |q − y|": p * (1 - q) + (1 - p) * q,
+        "hinge loss, margin 2q − 1": p * (2 - 2 * q) + (1 - p) * 2 * q,
     }
 
 
@@ -390,13 +461,14 @@ def noisy_label_boundaries(ax, X, labels, flipped, boundaries):
         for is_flipped in (False, True):
             m = (labels == label) & (flipped == is_flipped)
             name = f"label {label}" + (" (flipped)" if is_flipped else "")
-            ax.scatter(
-                X[m, 0], X[m, 1], s=22 if is_flipped else 9, marker="X" if is_flipped else marker,
-                color=style.WARNING if is_flipped else color, alpha=0.9 if is_flipped else 0.35,
-                linewidths=0, label=name,
-            )
+            if is_flipped:  # a cross in the colour of the (wrong) label it now has
+                ax.scatter(X[m, 0], X[m, 1], s=30, marker="X", color=color, edgecolors="black",
+                           linewidths=0.4, alpha=0.9, label=name, zorder=3)
+            else:
+                ax.scatter(X[m, 0], X[m, 1], s=9, marker=marker, color=color, alpha=0.3,
+                           linewidths=0, label=name)
     x0, x1 = X[:, 0].min() - 0.5, X[:, 0].max() + 0.5
-    y0, y1 = X[:, 1].min() - 0.5, X[:, 1].max() + 0.5
+    y0, y1 = X[:, 1].min() - 0.5, X[:, 1].max() + 2.5  # room for the legend above the points
     colors = (style.MODEL, style.ACCENT, style.EXTRA[1])
     lines = {}
     for k, (name, (w, b)) in enumerate(boundaries.items()):
@@ -410,6 +482,6 @@ def noisy_label_boundaries(ax, X, labels, flipped, boundaries):
         lines[name] = ax.plot(xs, ys, color=colors[k % 3], lw=2.5, label=name)[0]
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
-    ax.legend(loc="lower right", fontsize="small", ncols=2)
+    ax.legend(loc="upper center", fontsize="small", ncols=3)
     style.label_axes(ax, "feature $x_1$", "feature $x_2$", "decision lines learned from noisy labels")
     return {"lines": lines}

@@ -168,7 +168,11 @@ def info_nce_curves(ax, batch_sizes, estimates, true_mi=None, current=None):
     ax.set_xscale("log", base=2)
     ax.set_xticks(n, [f"{int(v)}" for v in n])
     ax.minorticks_off()
-    ax.legend(loc="upper left", fontsize="small")
+    # Room above the highest line for a two-column legend, so no line runs through it.
+    highest = max([float(np.log(n).max())] + [float(np.nanmax(v.get_ydata())) for v in lines.values()]
+                  + ([float(true_mi)] if true_mi is not None else []))
+    ax.set_ylim(min(0.0, ax.get_ylim()[0]), 1.45 * highest)
+    ax.legend(loc="upper center", fontsize="small", ncols=2)
     style.label_axes(
         ax, "batch size $N$ (log scale)", r"nats", r"InfoNCE bound $\log N - L$ on $I(X; Y)$"
     )

@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import numpy as np
-
-from .. import style
 from ._figure_widget import FigureWidget, new_figure
 
 __all__ = ["focal_loss_explorer"]
-
-P_GRID = np.linspace(0.0, 1.0, 51)  # true probabilities for the q*(p) panel
 
 
 def focal_loss_explorer(gamma=2.0, alpha=0.25):
     r"""Sliders for the focal loss's :math:`\gamma` and :math:`\alpha`; three panels move.
 
-    Left: the loss of a positive (weight :math:`\alpha`) and of a negative (weight
-    :math:`1 - \alpha`) against :math:`p_t`, with cross-entropy for reference. Middle: how
-    hard each pushes its logit, :math:`-\partial \ell / \partial x_t`. Right: the forecast
-    :math:`q^*(p)` the loss rewards when the true probability is :math:`p`; a proper scoring
-    rule would follow the diagonal.
+    The panels of :func:`~xent_lessons.plots.choosing_a_loss.focal_loss_panels`: the loss of a
+    positive and of a negative against :math:`p_t` (cross-entropy dashed), how hard each
+    pushes its logit, and the forecast :math:`q^*(p)` the loss rewards when the true
+    probability is :math:`p` (a proper scoring rule would follow the diagonal).
 
     Parameters
     ----------
@@ -45,41 +39,17 @@ def focal_loss_explorer(gamma=2.0, alpha=0.25):
     import ipywidgets as widgets
 
     from ..focal import focal_optimal_forecast
-    from ..plots.choosing_a_loss import _focal_axes, _pt_grid, focal_values
+    from ..plots.choosing_a_loss import focal_loss_panels, focal_values, set_focal_loss_panels
 
     if not 0.0 <= float(gamma) <= 5.0:
         raise ValueError(f"gamma must be in [0, 5] (the slider's range); got {gamma!r}")
     if not 0.0 <= float(alpha) <= 1.0:
         raise ValueError(f"alpha must be in [0, 1] (the slider's range); got {alpha!r}")
-    p_t = _pt_grid(300)
-    fig, (ax_l, ax_g, ax_q) = new_figure(1, 3, figsize=(11.0, 3.8))
-    artists = {}
-    for ax, quantity in ((ax_l, "loss"), (ax_g, "gradient")):
-        ax.plot(p_t, focal_values(p_t, 0.0, 1.0, quantity), color=style.NEUTRAL, lw=1.5,
-                ls="--", label="cross-entropy")
-        artists[f"{quantity[:4]}_positive"] = ax.plot(
-            p_t, p_t, color=style.ACCENT, lw=2.2, label="focal, a positive (α)"
-        )[0]
-        artists[f"{quantity[:4]}_negative"] = ax.plot(
-            p_t, p_t, color=style.EXTRA[1], lw=2.2, label="focal, a negative (1 − α)"
-        )[0]
-        _focal_axes(ax, quantity, None)
-        ax.legend(loc="upper right", fontsize="small")
-    ax_q.plot([0, 1], [0, 1], color=style.TRUTH, ls="--", lw=1.5, label="proper: $q^* = p$")
-    artists["forecast"] = ax_q.plot(P_GRID, P_GRID, color=style.MODEL, lw=2.2,
-                                    label="focal loss")[0]
-    ax_q.set_xlim(0, 1)
-    ax_q.set_ylim(0, 1)
-    ax_q.legend(loc="upper left", fontsize="small")
-    style.label_axes(ax_q, "true probability $p$", "best forecast $q^*$", "what it rewards")
+    fig, axes = new_figure(1, 3, figsize=(11.0, 3.8))
+    artists = focal_loss_panels(axes, gamma, alpha)
 
     def update(gamma, alpha):
-        for quantity in ("loss", "gradient"):
-            key = quantity[:4]
-            artists[f"{key}_positive"].set_ydata(focal_values(p_t, gamma, alpha, quantity))
-            artists[f"{key}_negative"].set_ydata(focal_values(p_t, gamma, 1 - alpha, quantity))
-        q_star = focal_optimal_forecast(P_GRID, gamma=gamma, alpha=alpha)
-        artists["forecast"].set_ydata(q_star)
+        set_focal_loss_panels(artists, gamma, alpha)
         easy, hard = focal_values([0.9, 0.1], gamma, alpha)
         ce_easy, ce_hard = focal_values([0.9, 0.1], 0.0, 1.0)
         q_01, q_05 = focal_optimal_forecast([0.1, 0.5], gamma=gamma, alpha=alpha)

@@ -81,8 +81,9 @@ def _rows_of_scores(name, x_rows, y, rho):
 def info_nce_explorer(rho=0.99, n=128, temperature=1.0, critic="optimal", dim=4, seed=0):
     r"""Sliders for the correlation, the batch size and the temperature; the bound against N.
 
-    One pool of 1024 pairs of ``dim``-dimensional Gaussians is drawn when the widget is built
-    (its noise is fixed, so moving :math:`\rho` changes the pairs smoothly). For every batch
+    One pool of 1024 pairs of ``dim``-dimensional Gaussians,
+    ``correlated_gaussians(1024, rho, dim, seed)``, is made from noise drawn once when the
+    widget is built, so moving :math:`\rho` changes the pairs smoothly. For every batch
     size :math:`N = 2, 4, \dots, 1024` the pool is cut into :math:`1024 / N` batches, and
     the InfoNCE bound :math:`\log N - L` of the chosen critic, divided by :math:`\tau`, is
     averaged over them. Right: the first 8 rows of batch 0's softmax, ``softmax(S / τ)``
@@ -130,8 +131,10 @@ def info_nce_explorer(rho=0.99, n=128, temperature=1.0, critic="optimal", dim=4,
         raise ValueError(f"temperature must be in [0.05, 20] (the slider's range); got {temperature!r}")
     if critic not in CRITICS:
         raise ValueError(f"critic must be one of {tuple(CRITICS)}; got {critic!r}")
-    rng = np.random.default_rng(seed)
     pool = BATCH_SIZES[-1]
+    # The noise of correlated_gaussians(pool, rho, dim, seed), drawn once: the pool is that
+    # function's pairs at every rho.
+    rng = np.random.default_rng(seed)
     noise_x = rng.standard_normal((pool, dim))
     noise_y = rng.standard_normal((pool, dim))
 
@@ -156,7 +159,7 @@ def info_nce_explorer(rho=0.99, n=128, temperature=1.0, critic="optimal", dim=4,
         ax_c, BATCH_SIZES, {"InfoNCE estimate": first}, true_mi=1.0, current=n
     )
     art_c["truth"].set_label("true $I(X; Y)$")
-    ax_c.legend(loc="upper left", fontsize="small")
+    ax_c.legend(loc="lower right", fontsize="small", framealpha=0.9)
     top = gaussian_mutual_information(RHO_MAX, dim) + 0.6
     ax_c.set_ylim(-1.0, top)
     art_h = batch_probability_heatmap(
