@@ -295,11 +295,13 @@ def test_binary_entropy_curve_peaks_at_one_bit_for_a_fair_coin():
 def test_surprisal_bars_axis_steps_to_fit_the_tallest_finite_bar():
     ax = _axes()
     artists = xl.plots.surprisal_bars(ax, [0.7, 0.3], ["heads", "tails"])
-    assert artists["cap"] == 2.0 and ax.get_ylim()[1] == pytest.approx(2.6)
+    assert artists["cap"] == 2.5 and ax.get_ylim()[1] == pytest.approx(3.25)
+    xl.plots.information.update_surprisal_bars(ax, artists, np.array([0.75, 0.25]))
+    assert artists["cap"] == 2.5  # no step for a small move around the lesson's 0.7
     xl.plots.information.update_surprisal_bars(ax, artists, np.array([0.99, 0.01]))
-    assert artists["cap"] == 8.0  # 6.64 bits for tails
+    assert artists["cap"] == 10.0  # 6.64 bits for tails
     xl.plots.information.update_surprisal_bars(ax, artists, np.array([1.0, 0.0]))
-    assert artists["cap"] == 2.0 and heights(artists["bars"])[1] == 2.0  # ∞ drawn at the cap
+    assert artists["cap"] == 2.5 and heights(artists["bars"])[1] == 2.5  # ∞ drawn at the cap
 
 
 def test_surprisal_bars_and_their_average():

@@ -135,7 +135,7 @@ def binary_entropy_curve(ax, bias=None, base=2, n_points=401):
 # The tops the y-axis of surprisal_bars chooses from (bits), when no cap is given: the
 # smallest that holds the tallest finite bar and its label. A few fixed steps, not a scale
 # fitted to every value, so that moving a widget's slider moves the bars, not the axis.
-SURPRISAL_AXIS_TOPS = (2.0, 4.0, 8.0, 16.0)
+SURPRISAL_AXIS_TOPS = (2.5, 5.0, 10.0, 20.0)
 
 
 def _axis_cap(s, tops=SURPRISAL_AXIS_TOPS):
@@ -164,7 +164,7 @@ def surprisal_bars(ax, p, labels, base=2, cap=None, title="Surprisal of each out
         Log base: 2 for bits (default), ``None`` for nats.
     cap : float, optional
         A fixed top for the bars; a bar of infinite surprisal (``p = 0``) is drawn up to it
-        and labelled "∞". Default: chosen for each ``p`` from a few steps (2, 4, 8, 16),
+        and labelled "∞". Default: chosen for each ``p`` from a few steps (2.5, 5, 10, 20),
         the smallest above the tallest finite bar, so the axis fits the bars and changes
         only when a bar outgrows it.
     title : str
@@ -187,7 +187,7 @@ def surprisal_bars(ax, p, labels, base=2, cap=None, title="Surprisal of each out
     >>> list(artists["entropy_line"].get_ydata())
     [1.5, 1.5]
     >>> artists["cap"], float(ax.get_ylim()[1])  # bars of 2 bits, room for labels above
-    (4.0, 5.2)
+    (2.5, 3.25)
     """
     p = np.asarray(p, dtype=float)
     x = np.arange(p.size)
