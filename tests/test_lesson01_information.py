@@ -413,3 +413,8 @@ def _where_positive(p, value):
 )
 def test_wrong_answers_are_caught_and_named(checker, wrong, words):
     assert_fails(getattr(xl.check, checker)(wrong), *words)
+
+
+def test_most_entropy_given_an_array_of_letters_reports_it_without_a_crash():
+    result = xl.check.most_entropy(np.array(["A", "B"]))  # the value itself, not a function
+    assert_fails(result, "a string was expected", "one of the letters")
