@@ -171,10 +171,21 @@ EMPTY = [
     case("ce-empty-int-target", lambda: xl.categorical_cross_entropy(Z, np.empty(0, int)), ValueError, r"target must have shape \(2,\)"),
     case("ce-grad-empty-logits", lambda: xl.categorical_cross_entropy_grad([], 0), ValueError, r"logits is empty"),
     case("nll-no-classes", lambda: xl.nll_loss(np.empty((2, 0)), [0, 0]), ValueError, r"log_probs is empty along its class axis"),
-    case("entropy-empty", lambda: xl.entropy([]), ValueError, r"p is empty"),
-    case("kl-empty-q", lambda: xl.kl_divergence([1.0], []), ValueError, r"q is empty"),
+    case("entropy-empty", lambda: xl.entropy([]), ValueError, r"p is empty along axis 0: a distribution needs at least one outcome"),
+    case("entropy-no-outcomes", lambda: xl.entropy(np.empty((3, 0))), ValueError, r"p is empty along axis 1"),
+    case("kl-empty-q", lambda: xl.kl_divergence([1.0], []), ValueError, r"p and q must have the same shape"),
     case("ce-empty-weight", lambda: xl.categorical_cross_entropy(Z, Y, weight=[]), ValueError, r"weight is empty"),
     case("numerical-gradient-empty-x", lambda: xl.numerical_gradient(np.sum, []), ValueError, r"x is empty"),
+]
+
+# Functions of a distribution or of a row of logits need an axis: a scalar is not one.
+SCALARS = [
+    case("entropy", lambda: xl.entropy(0.5), ValueError, r"p is a scalar \(0.5\); expected an array with the probabilities of one distribution along `axis`"),
+    case("cross-entropy", lambda: xl.cross_entropy(1.0, 1.0), ValueError, r"p is a scalar"),
+    case("kl-q", lambda: xl.kl_divergence([1.0], 1.0), ValueError, r"q is a scalar"),
+    case("softmax", lambda: xl.softmax(3.0), ValueError, r"z is a scalar \(3.0\); expected an array with the classes along `axis`"),
+    case("log-softmax", lambda: xl.log_softmax(np.float32(2.0)), ValueError, r"z is a scalar"),
+    case("logsumexp", lambda: xl.logsumexp(np.array(1.0)), ValueError, r"z is a scalar"),
 ]
 
 BAD_WEIGHTS = [
@@ -282,6 +293,11 @@ def test_log_base_must_be_positive_and_not_one(call, exc, match):
 
 @pytest.mark.parametrize(("call", "exc", "match"), EMPTY)
 def test_empty_arrays(call, exc, match):
+    _check(call, exc, match)
+
+
+@pytest.mark.parametrize(("call", "exc", "match"), SCALARS)
+def test_scalars_where_an_axis_is_needed(call, exc, match):
     _check(call, exc, match)
 
 
