@@ -28,7 +28,7 @@ _FLOAT64_SUM_TOLERANCE = 1e-6
 # ------------------------------------------------------------------ array conversion
 
 
-def _is_torch_tensor(x) -> bool:
+def is_torch_tensor(x) -> bool:
     """A ``torch.Tensor`` (or subclass, e.g. ``nn.Parameter``), without importing torch."""
     return any(
         cls.__module__.split(".")[0] == "torch" and cls.__name__ == "Tensor"
@@ -58,7 +58,7 @@ def as_array(x, name: str) -> np.ndarray:
       under the mask, so a masked padding logit would still take its share of a softmax;
     - a ragged list (rows of different lengths) is a ``TypeError`` naming ``name``.
     """
-    if _is_torch_tensor(x):
+    if is_torch_tensor(x):
         return _tensor_to_numpy(x)
     if isinstance(x, np.ma.MaskedArray):
         if np.ma.getmaskarray(x).any():

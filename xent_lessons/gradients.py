@@ -21,13 +21,14 @@ from ._validation import (
     check_positive_scalar,
     check_reduction,
     check_unit_scalar,
+    is_torch_tensor,
     to_output,
 )
 from .losses import (
     IndexTarget,
-    _binary_inputs,
-    _binary_weights,
     binary_cross_entropy_with_logits,
+    binary_inputs,
+    binary_weights,
     categorical_cross_entropy,
     check_logit_rows,
     class_layout,
@@ -211,9 +212,9 @@ def binary_cross_entropy_with_logits_grad(
     """
     reduction = check_reduction(reduction)
     return_loss = check_bool(return_loss, "return_loss")
-    x, t, out_dtype = _binary_inputs(logits, target, "logits")
+    x, t, out_dtype = binary_inputs(logits, target, "logits")
     check_no_pos_inf(x, "logits")
-    w, pw = _binary_weights(weight, pos_weight, x.shape, x.dtype)
+    w, pw = binary_weights(weight, pos_weight, x.shape, x.dtype)
     e = np.exp(-np.abs(x))  # no overflow, and no +inf when x is -inf
     sig_x = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
     sig_neg_x = np.where(x >= 0, e / (1 + e), 1 / (1 + e))
@@ -232,22 +233,62 @@ def binary_cross_entropy_with_logits_grad(
     return binary_cross_entropy_with_logits(logits, target, weight, pos_weight, reduction), grad
 
 
+def _value_of_f(value, where: str) -> float:
+    """``f``'s result as a float, or an error that says what ``f`` returned instead."""
+    if is_torch_tensor(value):
+        value = as_array(value, "f's result")
+    if value is None or isinstance(value, str | bytes | bool | np.bool_):
+        shown = "None (a missing return?)" if value is None else repr(value)
+        raise TypeError(f"f must return a real number; got {shown} {where}")
+    try:
+        arr = np.asarray(value)
+    except Exception:  # anything np.asarray cannot read is not a number
+        arr = np.asarray(None)
+    if arr.dtype.kind == "c":
+        raise TypeError(f"f must return a real number; got the complex {value!r} {where}")
+    if arr.dtype.kind not in "iuf":
+        raise TypeError(f"f must return a real number; got {type(value).__name__} {where}")
+    if arr.size != 1:
+        raise TypeError(
+            f"f must return a single number (a scalar function); got an array of shape "
+            f"{arr.shape} {where}"
+        )
+    number = float(arr.reshape(()))
+    if not np.isfinite(number):
+        raise ValueError(
+            f"f returned {number} {where}: finite differences need f to be finite at x and "
+            "within eps of it"
+        )
+    return number
+
+
 def numerical_gradient(f, x, eps=1e-6):
     r"""Central finite-difference gradient of a scalar function ``f`` at ``x``.
 
     Parameters
     ----------
     f : callable
-        Takes an array shaped like ``x`` and returns a number.
+        Takes an array shaped like ``x`` (float64) and returns one real number (a Python
+        or NumPy scalar, a size-1 array, or a 0-d torch tensor). It must not change its
+        argument in place, and must be finite at ``x`` and within ``eps`` of it.
     x : array_like
         Where to take the gradient (copied to float64; not modified).
     eps : float, optional
-        The step :math:`h`.
+        The step :math:`h`, at least the float64 spacing of ``x``'s entries (else
+        ``x + h`` rounds back to ``x``) and small enough that ``x ± h`` is finite.
 
     Returns
     -------
     ndarray
         Float64 array of ``x``'s shape.
+
+    Raises
+    ------
+    TypeError
+        If ``f`` returns None, a string, a complex number or an array of more than one value.
+    ValueError
+        If ``f`` returns NaN or inf, changes its argument, or ``eps`` is too small or too
+        large for ``x`` (each message names ``f`` or ``eps`` and the entry of ``x``).
 
     Notes
     -----
@@ -255,7 +296,9 @@ def numerical_gradient(f, x, eps=1e-6):
 
     The error is :math:`O(h^2)` from truncation plus :math:`O(\epsilon_{mach} / h)` from
     rounding, so :math:`h = 10^{-6}` in float64 gives about 8 to 10 correct digits. It costs
-    two calls of ``f`` per element: a check, not a way to train.
+    two calls of ``f`` per element: a check, not a way to train. The difference is divided
+    by the step actually taken, ``(x_k + h) - (x_k - h)`` in float64, which is ``2h`` up to
+    rounding; ``f`` gets a fresh copy of the shifted point on every call.
 
     Examples
     --------
@@ -266,16 +309,47 @@ def numerical_gradient(f, x, eps=1e-6):
         raise TypeError(f"f must be callable; got {type(f).__name__}")
     eps = check_positive_scalar(eps, "eps")
     x = as_float_array(x, "x").astype(np.float64)  # a copy: the caller's array is left alone
+    if not np.isfinite(x).all():
+        raise ValueError("x must be finite: finite differences need f to be defined around x")
     grad = np.empty_like(x)
     flat_x, flat_g = x.reshape(-1), grad.reshape(-1)
+
+    def call_f(where):
+        argument = x.copy()
+        value = f(argument)
+        if not np.array_equal(argument, x):
+            raise ValueError(
+                f"f changed its argument in place {where}; numerical_gradient gives f a copy, "
+                "but a function that edits its input cannot be differentiated this way: "
+                "compute on a copy inside f (v = v.copy()) or without assignments into v"
+            )
+        return _value_of_f(value, where)
+
     for k in range(flat_x.size):
         original = flat_x[k]
-        flat_x[k] = original + eps
-        f_plus = float(f(x))
-        flat_x[k] = original - eps
-        f_minus = float(f(x))
+        index = np.unravel_index(k, x.shape) if x.ndim != 1 else (k,)
+        entry = f"x[{', '.join(str(int(i)) for i in index)}]" if x.ndim else "x"
+        with np.errstate(over="ignore"):  # an overflow is reported just below
+            plus, minus = original + eps, original - eps
+        if not (np.isfinite(plus) and np.isfinite(minus)):
+            raise ValueError(
+                f"eps={eps!r} is too large for {entry}={float(original)!r}: "
+                "x ± eps overflows float64"
+            )
+        step = plus - minus  # the step actually taken: 2 * eps, up to rounding
+        if step == 0:
+            raise ValueError(
+                f"eps={eps!r} is too small for {entry}={float(original)!r}: "
+                "x ± eps rounds back to x "
+                f"(float64's spacing there is {np.spacing(abs(original)):.3g}), so the "
+                "difference would be 0; use an eps of about 1e-6 * max(1, |x|)"
+            )
+        flat_x[k] = plus
+        f_plus = call_f(f"at {entry} + eps")
+        flat_x[k] = minus
+        f_minus = call_f(f"at {entry} - eps")
         flat_x[k] = original
-        flat_g[k] = (f_plus - f_minus) / (2 * eps)
+        flat_g[k] = (f_plus - f_minus) / step
     return grad
 
 
@@ -285,9 +359,10 @@ def gradient_check(f, grad_f, x, eps=1e-6):
     Parameters
     ----------
     f : callable
-        The scalar function.
+        The scalar function (see :func:`numerical_gradient` for what it must return).
     grad_f : callable
-        Its claimed gradient: takes ``x``, returns an array of ``x``'s shape.
+        Its claimed gradient: takes ``x`` (a float64 copy), returns a real array of ``x``'s
+        shape with finite entries.
     x : array_like
         Where to compare.
     eps : float, optional
@@ -299,6 +374,13 @@ def gradient_check(f, grad_f, x, eps=1e-6):
         The largest difference relative to the size of the gradient,
         :math:`\max_k |a_k - n_k| \,/\, \max_k \max(|a_k|, |n_k|)` (0 when both are 0):
         below about 1e-7 the gradient is right; above 1e-3 it is almost surely wrong.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For what :func:`numerical_gradient` rejects, and when ``grad_f`` returns something
+        other than a finite real array of ``x``'s shape (a complex gradient is an error,
+        not silently cut to its real part).
 
     Notes
     -----
@@ -317,11 +399,24 @@ def gradient_check(f, grad_f, x, eps=1e-6):
     if not callable(grad_f):
         raise TypeError(f"grad_f must be callable; got {type(grad_f).__name__}")
     numeric = numerical_gradient(f, x, eps)
-    analytic = np.asarray(grad_f(as_float_array(x, "x").astype(np.float64)), dtype=np.float64)
+    claimed = grad_f(as_float_array(x, "x").astype(np.float64))
+    if claimed is None:
+        raise TypeError(f"grad_f must return an array of x's shape {numeric.shape}; got None")
+    claimed = as_array(claimed, "grad_f's result")
+    if claimed.dtype.kind == "c":
+        raise TypeError(
+            "grad_f returned complex values; expected a real gradient (the imaginary part "
+            "would be silently dropped)"
+        )
+    if claimed.dtype.kind not in "biuf":
+        raise TypeError(f"grad_f must return an array of real numbers; got dtype {claimed.dtype}")
+    analytic = claimed.astype(np.float64)
     if analytic.shape != numeric.shape:
         raise ValueError(
             f"grad_f must return an array of x's shape {numeric.shape}; got {analytic.shape}"
         )
+    if not np.isfinite(analytic).all():
+        raise ValueError("grad_f returned NaN or inf; expected a finite gradient")
     scale = max(np.max(np.abs(analytic)), np.max(np.abs(numeric)))
     if scale == 0:
         return 0.0

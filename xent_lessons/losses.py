@@ -70,7 +70,7 @@ def _reduce(per_element: np.ndarray, reduction: str, denominator=None, out_dtype
 # --------------------------------------------------------------------------- binary
 
 
-def _binary_weights(weight, pos_weight, shape, dtype):
+def binary_weights(weight, pos_weight, shape, dtype):
     """Finite weights broadcast to ``shape``: an infinite weight would make the loss inf/NaN."""
     w = None
     if weight is not None:
@@ -85,7 +85,7 @@ def _binary_weights(weight, pos_weight, shape, dtype):
     return w, pw
 
 
-def _binary_inputs(x, target, x_name):
+def binary_inputs(x, target, x_name):
     """``(x, t, out_dtype)``: the input and the target in one compute dtype."""
     x, out_dtype = as_real_array(x, x_name)
     t, _ = as_real_array(target, "target")
@@ -131,9 +131,9 @@ def binary_cross_entropy(probs, target, weight=None, reduction="mean"):
     100.0
     """
     reduction = check_reduction(reduction)
-    p, t, out_dtype = _binary_inputs(probs, target, "probs")
+    p, t, out_dtype = binary_inputs(probs, target, "probs")
     check_in_unit_interval(p, "probs")
-    w, _ = _binary_weights(weight, None, p.shape, p.dtype)
+    w, _ = binary_weights(weight, None, p.shape, p.dtype)
     clamp = p.dtype.type(BCE_LOG_CLAMP)
     with np.errstate(divide="ignore"):
         log_p = np.maximum(np.log(p), clamp)
@@ -191,9 +191,9 @@ def binary_cross_entropy_with_logits(
     array([10000., 10000.])
     """
     reduction = check_reduction(reduction)
-    x, t, out_dtype = _binary_inputs(logits, target, "logits")
+    x, t, out_dtype = binary_inputs(logits, target, "logits")
     check_no_pos_inf(x, "logits")
-    w, pw = _binary_weights(weight, pos_weight, x.shape, x.dtype)
+    w, pw = binary_weights(weight, pos_weight, x.shape, x.dtype)
     log1p_exp = np.log1p(np.exp(-np.abs(x)))
     softplus_x = np.maximum(x, 0) + log1p_exp  # -log(1 - sigmoid(x)); 0 at x = -inf
     softplus_neg_x = np.maximum(-x, 0) + log1p_exp  # -log(sigmoid(x)); inf at x = -inf
