@@ -20,7 +20,10 @@ import xent_lessons as xl
 
 REDUCTIONS = ("mean", "sum", "none")
 # (N, C, d1, ..., dk): a sequence batch, an image batch, one step, a single class position.
+# Up to 15 positions per sample the classes are moved last (rows); from 16 on
+# (MIN_COLUMNS) the middle-axis kernels work on the columns in place.
 SHAPES = [(3, 5, 4), (2, 4, 3, 2), (1, 3, 1), (4, 2, 6), (2, 3, 2, 1, 2)]
+MIDDLE_AXIS_SHAPES = [(2, 5, 17), (3, 4, 4, 5), (1, 3, 40)]
 IGNORE = -1
 
 
@@ -63,7 +66,7 @@ def _check_against_torch(logits, target, atol=1e-12, rtol=0.0, loss_rtol=None, *
 @pytest.mark.parametrize("label_smoothing", [0.0, 0.2])
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
 @pytest.mark.parametrize("ignored", [False, True], ids=["all-count", "some-ignored"])
-@pytest.mark.parametrize("shape", SHAPES, ids=str)
+@pytest.mark.parametrize("shape", SHAPES + MIDDLE_AXIS_SHAPES, ids=str)
 def test_index_targets_match_torch(shape, ignored, weighted, label_smoothing, reduction):
     rng = np.random.default_rng(sum(shape))
     logits = _logits(rng, shape)
@@ -98,7 +101,7 @@ def test_probability_targets_match_torch(shape, weighted, label_smoothing, reduc
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
-@pytest.mark.parametrize("shape", SHAPES, ids=str)
+@pytest.mark.parametrize("shape", SHAPES + MIDDLE_AXIS_SHAPES, ids=str)
 def test_nll_loss_matches_torch(shape, weighted, reduction):
     rng = np.random.default_rng(200 + sum(shape))
     log_probs = xl.log_softmax(_logits(rng, shape), axis=1)
@@ -172,6 +175,74 @@ def test_minus_inf_logits_in_kdim_input_match_torch():
     logits = np.array([[[0.5, -np.inf], [-np.inf, 1.0], [2.0, -3.0]]])  # (1, 3, 2)
     target = np.array([[0, 2]])
     _check_against_torch(logits, target, reduction="none")
+    wide = np.repeat(logits, 10, axis=2)  # 20 positions: the middle-axis kernels
+    _check_against_torch(wide, np.repeat(target, 10, axis=1), reduction="none")
+
+
+@pytest.mark.parametrize("reduction", ["mean", "none"])
+@pytest.mark.parametrize("label_smoothing", [0.0, 0.1])
+def test_a_long_class_axis_summed_in_class_chunks_matches_torch(label_smoothing, reduction):
+    """(1, 20000, 20) float64: one sample is 3.2 MB, so the kernels take its 20,000
+    classes in contiguous chunks of 6,553 and add up the sums chunk by chunk."""
+    rng = np.random.default_rng(4)
+    logits = _logits(rng, (1, 20000, 20))
+    target = _index_target(rng, (1, 20000, 20), ignored=True)
+    _check_against_torch(
+        logits,
+        target,
+        loss_rtol=4 * np.finfo(np.float64).eps,
+        weight=rng.uniform(0.5, 2.0, 20000),
+        ignore_index=IGNORE,
+        reduction=reduction,
+        label_smoothing=label_smoothing,
+    )
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("label_smoothing", [0.0, 0.2])
+def test_extreme_and_confident_positions_match_the_row_kernels(dtype, label_smoothing):
+    """Positions whose exp overflows (1e4), underflows (-1e4) or whose target is certain
+    (a loss of 3.7e-44) are redone with the max shift or from r with log1p: the numbers
+    are those of the row kernels, which tests/test_accuracy_mpmath.py checks exactly."""
+    rng = np.random.default_rng(5)
+    logits = rng.normal(0, 2, (3, 6, 20)).astype(dtype)
+    target = rng.integers(0, 6, (3, 20))
+    logits[0, :, 3] += dtype(1e4)  # exp overflows
+    logits[1, :, 5] -= dtype(1e4)  # every exp underflows
+    logits[2, target[2, 7], 7] = 100.0  # a certain target: loss ~ 6 exp(-100)
+    logits[2, :, 8] = [1e4, -1e4, 0, 1, 2, 3]
+    target[2, 8] = 0
+    rows = np.ascontiguousarray(np.moveaxis(logits, 1, -1)).reshape(-1, 6)
+    kwargs = {"label_smoothing": label_smoothing, "reduction": "none"}
+    loss, grad = xl.categorical_cross_entropy_grad(logits, target, return_loss=True, **kwargs)
+    row_loss, row_grad = xl.categorical_cross_entropy_grad(rows, target.reshape(-1), return_loss=True, **kwargs)
+    assert loss[2, 7] > 0 and loss[2, 7] < 1e-40 if label_smoothing == 0 else True
+    np.testing.assert_allclose(loss.reshape(-1), row_loss, rtol=8 * np.finfo(dtype).eps, atol=0)
+    # Entries that come out of a cancellation (q_c against the smoothing's eps / C) are
+    # compared to the gradient's scale: the kernels round exp(z) and exp(z - max) apart.
+    eps = np.finfo(dtype).eps
+    np.testing.assert_allclose(
+        np.moveaxis(grad, 1, -1).reshape(-1, 6), row_grad, rtol=16 * eps, atol=16 * eps
+    )
+    forward = xl.categorical_cross_entropy(logits, target, **kwargs)
+    np.testing.assert_allclose(forward.reshape(-1), row_loss, rtol=8 * np.finfo(dtype).eps, atol=0)
+
+
+@pytest.mark.parametrize(
+    ("value", "match"),
+    [(np.nan, r"logits contains NaN"), (np.inf, r"logits contains \+inf"), (-np.inf, r"logits has a row whose entries are all -inf")],
+    ids=["nan", "plus-inf", "all-minus-inf"],
+)
+@pytest.mark.parametrize("label_smoothing", [0.0, 0.1])
+@pytest.mark.parametrize("fn", [xl.categorical_cross_entropy, xl.categorical_cross_entropy_grad])
+def test_bad_logits_in_the_middle_axis_kernels_raise_the_row_kernels_errors(fn, label_smoothing, value, match):
+    logits = np.zeros((2, 3, 20))
+    if value == -np.inf:
+        logits[1, :, 4] = value  # a whole column: no class possible
+    else:
+        logits[1, 2, 4] = value
+    with pytest.raises(ValueError, match=match):
+        fn(logits, np.zeros((2, 20), int), label_smoothing=label_smoothing)
 
 
 @pytest.mark.parametrize(
@@ -193,3 +264,25 @@ def test_kdim_shape_errors_name_the_expected_shape(call, match):
     logits = np.zeros((2, 3, 4))  # (N, C, T) = 2 sequences, 3 classes, 4 steps
     with pytest.raises(ValueError, match=match):
         call(logits)
+
+
+@pytest.mark.parametrize("label_smoothing", [0.0, 0.1])
+def test_a_confident_model_everywhere_matches_the_row_kernels(label_smoothing):
+    """A trained model is confident at almost every position: a loss of about e^-20 each,
+    which only r = sum exp(z_c - z_y) and log1p keep. The middle-axis kernels then redo
+    whole blocks for r (they gather single columns when few positions need it)."""
+    rng = np.random.default_rng(6)
+    logits = rng.normal(0, 1, (4, 5, 30))
+    target = rng.integers(0, 5, (4, 30))
+    np.put_along_axis(logits, target[:, None, :], 20.0, axis=1)
+    rows = np.ascontiguousarray(np.moveaxis(logits, 1, -1)).reshape(-1, 5)
+    kwargs = {"label_smoothing": label_smoothing, "reduction": "none"}
+    loss, grad = xl.categorical_cross_entropy_grad(logits, target, return_loss=True, **kwargs)
+    row_loss, row_grad = xl.categorical_cross_entropy_grad(rows, target.reshape(-1), return_loss=True, **kwargs)
+    eps = np.finfo(np.float64).eps
+    np.testing.assert_allclose(loss.reshape(-1), row_loss, rtol=8 * eps, atol=0)
+    np.testing.assert_allclose(xl.categorical_cross_entropy(logits, target, **kwargs).reshape(-1), row_loss, rtol=8 * eps, atol=0)
+    at_target = np.take_along_axis(grad, target[:, None, :], axis=1).reshape(-1)
+    np.testing.assert_allclose(at_target, row_grad[np.arange(120), target.reshape(-1)], rtol=8 * eps, atol=0)
+    if label_smoothing == 0:
+        assert np.all(loss < 1e-7) and np.all(loss > 0)

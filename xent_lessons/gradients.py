@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _rowwise
 from ._validation import (
     as_array,
     as_class_weight,
@@ -101,18 +100,20 @@ def categorical_cross_entropy_grad(
     smoothing = check_unit_scalar(label_smoothing, "label_smoothing")
     ignore_index = check_ignore_index(ignore_index)
     return_loss = check_bool(return_loss, "return_loss")
-    layout = class_layout(logits)
-    z = layout.rows
-    n_rows, n_classes = z.shape
     target = as_array(target, "target")
-    if is_probability_target(target):
+    index_target = not is_probability_target(target)
+    layout = class_layout(logits, check_nan=not index_target)
+    n_classes = layout.n_classes
+    if not index_target:
+        z = layout.rows
         t = probability_target(target, layout, ignore_index, smoothing)
         w = as_class_weight(weight, n_classes, z.dtype)
         check_logit_rows(z)
         wt = t if w is None else t * w
         grad = _softmax_times_mass_minus_target(z, wt)
-        if reduction == "mean":
-            grad /= z.dtype.type(n_rows)
+        if reduction == "mean" and z.shape[0]:
+            grad /= z.dtype.type(z.shape[0])
+        grad = layout.from_rows(grad)
         loss = None
         if return_loss:
             loss = categorical_cross_entropy(
@@ -134,13 +135,16 @@ def categorical_cross_entropy_grad(
         class_offset = offset_scale = None
         row_scale = target_scale
         if smoothing > 0:
-            class_offset = np.ones(n_classes, z.dtype) if target.weight is None else target.weight
+            class_offset = (
+                np.ones(n_classes, layout.z.dtype) if target.weight is None else target.weight
+            )
             offset_scale = (smoothing / n_classes) * valid * per_row
             row_scale = target_scale + offset_scale * float(class_offset.sum(dtype=np.float64))
-        lse_parts, grad = _rowwise.softmax_scaled_minus_target(
-            z, target.index, row_scale, target_scale, class_offset, offset_scale
+        kernels = layout.kernels
+        lse_parts, grad = kernels.softmax_scaled_minus_target(
+            target.index, row_scale, target_scale, class_offset, offset_scale
         )
-        rows, r = confident_rows(z, target, lse_parts)
+        rows, r, target_logit = confident_rows(kernels, target, lse_parts)
         if r is not None:
             # At a confident target q_y - 1 = -r / (1 + r); the kernel's 1 / (1 + r) - 1
             # cancels. Recompute grad[y] = target_scale (q_y - 1) + offset_scale (W q_y - w_y).
@@ -149,12 +153,20 @@ def categorical_cross_entropy_grad(
             if class_offset is not None:
                 total = float(class_offset.sum(dtype=np.float64))
                 value = value + offset_scale[rows] * (total / (1 + r) - class_offset[y])
-            grad[rows, y] = value
-            lse_parts = refine_log_sum(lse_parts, rows, r)
+            kernels.set_at_targets(grad, rows, target.index, value)
+            lse_parts = refine_log_sum(lse_parts, rows, r, target_logit)
         loss = None
         if return_loss:
-            loss = index_target_loss(z, lse_parts, target, reduction, smoothing, layout)
-    grad = layout.from_rows(grad)
+            if smoothing > 0 and layout.middle_axis:
+                # The smoothing term sums z_c - max: the middle-axis gradient kernel sums
+                # exp(z) unshifted, so the loss takes the column maxima in a pass of its own.
+                lse_parts = refine_log_sum(
+                    kernels.logsumexp_parts(with_max=True), rows, r, target_logit
+                )
+            loss = index_target_loss(
+                kernels, lse_parts, target_logit, target, reduction, smoothing, layout
+            )
+        grad = layout.from_kernels(grad)
     return (loss, grad) if return_loss else grad
 
 

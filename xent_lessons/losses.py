@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
-from . import _rowwise
+from . import _middle_axis, _rowwise
 from ._validation import (
     as_array,
     as_class_indices,
@@ -213,39 +214,68 @@ def binary_cross_entropy_with_logits(
 
 @dataclass
 class ClassLayout:
-    """Logits with the classes on dim 1, as the ``(M, C)`` rows the kernels work on.
+    """Logits with the classes on dim 1, and the kernels that work on them.
 
     PyTorch's shapes: ``(C,)`` for one sample, ``(N, C)`` for a batch, and
     ``(N, C, d1, ..., dk)`` for a batch of K-dimensional samples (a sequence model's
     ``(batch, vocab, time)``, an image's ``(N, C, H, W)``), whose class-index targets have
-    the shape ``(N, d1, ..., dk)``. Every position is one row of the kernels:
-    ``M = N * d1 * ... * dk``.
+    the shape ``(N, d1, ..., dk)``. There are ``M = N * d1 * ... * dk`` positions, each
+    with a distribution over the C classes. The row kernels (:mod:`._rowwise`) see them
+    as ``(M, C)`` rows; K-dimensional logits with enough positions per sample are worked
+    on where they are, as ``(N, C, D)`` (:mod:`._middle_axis`), without moving the classes.
     """
 
-    rows: np.ndarray  # (M, C), C-contiguous, in the compute dtype
-    shape: tuple  # the logits' shape as given
+    z: np.ndarray  # the validated logits, in the caller's shape and the compute dtype
     out_dtype: np.dtype  # the dtype of array results (float16 in, float16 out)
 
     @property
-    def n_classes(self) -> int:
-        return self.shape[self.class_axis]
+    def shape(self) -> tuple:
+        return self.z.shape
 
     @property
     def single(self) -> bool:
-        return len(self.shape) == 1
+        return self.z.ndim == 1
 
     @property
     def class_axis(self) -> int:
         return 0 if self.single else 1
 
     @property
+    def n_classes(self) -> int:
+        return self.shape[self.class_axis]
+
+    @property
     def batch_shape(self) -> tuple:
         """The shape of class-index targets, and of the loss for ``reduction="none"``."""
         return () if self.single else (self.shape[0], *self.shape[2:])
 
+    @property
+    def n_positions(self) -> int:
+        return math.prod(self.batch_shape)
+
+    @property
+    def middle_axis(self) -> bool:
+        """K-dim logits worked on in place: enough positions per sample to be worth it."""
+        return self.z.ndim > 2 and self.n_positions // max(self.shape[0], 1) >= (
+            _middle_axis.MIN_COLUMNS
+        )
+
+    @cached_property
+    def rows(self) -> np.ndarray:
+        """The logits as ``(M, C)`` rows, classes last, C-contiguous (K-dim: a copy)."""
+        return self.to_rows(self.z)
+
+    @cached_property
+    def kernels(self):
+        """The index-target kernels for this layout (``_rowwise.RowLogits`` or its twin)."""
+        if self.middle_axis:
+            n, c = self.shape[:2]
+            return _middle_axis.MiddleAxisLogits(np.ascontiguousarray(self.z).reshape(n, c, -1))
+        return _rowwise.RowLogits(self.rows)
+
     def to_rows(self, arr: np.ndarray) -> np.ndarray:
         """An array of the logits' shape as ``(M, C)`` rows (classes last, C-contiguous)."""
-        if len(self.shape) > 2:
+        if arr.ndim > 2:
             arr = np.moveaxis(arr, 1, -1)
         return np.ascontiguousarray(arr).reshape(-1, self.n_classes)
 
@@ -256,6 +286,12 @@ class ClassLayout:
             rows = np.ascontiguousarray(rows)
         return to_output(rows.reshape(self.shape), self.out_dtype)
 
+    def from_kernels(self, grad: np.ndarray) -> np.ndarray:
+        """A gradient made by :attr:`kernels` in the logits' shape and output dtype."""
+        if self.middle_axis:
+            return to_output(grad.reshape(self.shape), self.out_dtype)
+        return self.from_rows(grad)
+
     def per_position(self, per_row: np.ndarray):
         """Per-row losses as ``reduction="none"`` returns them: the targets' shape."""
         if self.single:
@@ -263,22 +299,24 @@ class ClassLayout:
         return to_output(per_row.reshape(self.batch_shape), self.out_dtype)
 
 
-def class_layout(logits, name="logits") -> ClassLayout:
-    """Validated logits (or log-probabilities) of any of PyTorch's shapes, as rows."""
-    z, out_dtype = as_real_array(logits, name)
+def class_layout(logits, name="logits", *, check_nan=True) -> ClassLayout:
+    """Validated logits (or log-probabilities) of any of PyTorch's shapes.
+
+    ``check_nan=False`` leaves the NaN check to the index-target kernels, which raise the
+    same error from their pass over the logits.
+    """
+    z, out_dtype = as_real_array(logits, name, check_nan=check_nan)
     if z.ndim == 0:
         raise ValueError(
             f"{name} must have shape (C,), (N, C) or (N, C, d1, ..., dk) with the classes "
             f"on dim 1; got a scalar ({z.item()!r})"
         )
-    layout = ClassLayout(z, z.shape, out_dtype)
-    n_positions = math.prod(layout.batch_shape)
-    if z.shape[layout.class_axis] == 0 and n_positions > 0:  # an empty batch is fine
+    layout = ClassLayout(z, out_dtype)
+    if layout.n_classes == 0 and layout.n_positions > 0:  # an empty batch is fine
         raise ValueError(
             f"{name} is empty along its class axis (dim {layout.class_axis}) of shape "
             f"{z.shape}: expected at least one class"
         )
-    layout.rows = layout.to_rows(z)
     return layout
 
 
@@ -319,7 +357,7 @@ def probability_target(target, layout: ClassLayout, ignore_index: int, smoothing
             f"so leave ignore_index at its default (-100), got {ignore_index}"
         )
     t, given_dtype = as_real_array(target, "target")
-    if t.size == 0 and math.prod(layout.batch_shape) > 0:
+    if t.size == 0 and layout.n_positions > 0:
         raise ValueError(
             f"target is empty; expected class indices of shape {layout.batch_shape} or class "
             f"probabilities of the logits' shape {layout.shape}"
@@ -333,7 +371,7 @@ def probability_target(target, layout: ClassLayout, ignore_index: int, smoothing
             f"got {t.shape}{hint}"
         )
     check_distribution(t, "target", axis=layout.class_axis, given_dtype=given_dtype)
-    t = layout.to_rows(t.astype(layout.rows.dtype, copy=False))
+    t = layout.to_rows(t.astype(layout.z.dtype, copy=False))
     if smoothing > 0:
         t = t * (1 - smoothing) + smoothing / layout.n_classes
     return t
@@ -351,8 +389,8 @@ class IndexTarget:
 
     @classmethod
     def build(cls, target, layout: ClassLayout, weight, ignore_index: int):
-        z = layout.rows
-        n_rows, n_classes = z.shape
+        n_rows, n_classes = layout.n_positions, layout.n_classes
+        dtype = layout.z.dtype
         if layout.single:
             target = as_array(target, "target")
             target = target.reshape(1) if target.ndim == 0 else target
@@ -365,66 +403,68 @@ class IndexTarget:
             ).reshape(-1)
         valid = t != ignore_index
         index = np.where(valid, t, 0)
-        w = as_class_weight(weight, n_classes, z.dtype)
-        row_weight = valid.astype(z.dtype) if w is None else np.where(valid, w[index], 0)
+        w = as_class_weight(weight, n_classes, dtype)
+        row_weight = valid.astype(dtype) if w is None else np.where(valid, w[index], 0)
         return cls(index, valid, w, row_weight, float(row_weight.sum(dtype=np.float64)))
 
 
 # A row's loss log(1 + r) below this is refined (see ``confident_rows``): there the
 # rounding of 1 + r would cost relative accuracy (all of it, once r < machine epsilon).
 _REFINE_BELOW = 0.1
-_REFINE_CHUNK_BYTES = 1 << 20
 
 
-def confident_rows(z: np.ndarray, target: IndexTarget, lse_parts):
-    """Rows whose target is the largest logit and whose loss is small, with their ``r``.
+def confident_rows(kernels, target: IndexTarget, lse_parts):
+    """Positions whose loss is small (so their target is the largest logit), with ``r``.
 
-    For such a row, ``log_sum = log(1 + r)`` with ``r = sum_{c != y} exp(z_c - z_y)``, and
-    the rounding of ``1 + r`` loses the digits of ``r`` (``log(1 + 3.7e-44)`` is 0). The
-    loss and gradient of these rows are recomputed from ``r`` itself, which costs one
-    extra pass over these rows only. Returns ``(rows, r)``; ``r`` is None when no row is.
+    ``lse_parts`` is ``(shift, log_sum)``: ``logsumexp = shift + log_sum``, with ``shift``
+    the row max or 0 (see :mod:`._rowwise`). A loss below 0.1 means ``q_y > 0.9``, so the
+    target is the largest logit and the loss is ``log(1 + r)`` with
+    ``r = sum_{c != y} exp(z_c - z_y)``, where the rounding of ``1 + r`` loses the digits
+    of ``r`` (``log(1 + 3.7e-44)`` is 0). The loss and gradient of these positions are
+    recomputed from ``r`` itself, which costs one extra pass over them only. Returns
+    ``(rows, r, target_logit)``; ``r`` is None when no position is confident.
     """
-    row_max, log_sum = lse_parts
-    target_logit = z[np.arange(z.shape[0]), target.index]
-    rows = np.flatnonzero(target.valid & (target_logit == row_max) & (log_sum < _REFINE_BELOW))
+    shift, log_sum = lse_parts
+    target_logit = kernels.target_logits(target.index)
+    with np.errstate(invalid="ignore"):
+        loss = log_sum - (target_logit - shift)
+    rows = np.flatnonzero(target.valid & (loss < _REFINE_BELOW))
     if rows.size == 0:
-        return rows, None
-    r = np.empty(rows.size, dtype=z.dtype)
-    step = max(1, _REFINE_CHUNK_BYTES // (z.shape[1] * z.itemsize))  # cache-sized blocks
-    for start in range(0, rows.size, step):
-        block = rows[start : start + step]
-        e = z[block]
-        e -= row_max[block, None]
-        np.exp(e, out=e)
-        e[np.arange(block.size), target.index[block]] = 0
-        r[start : start + step] = e.sum(axis=1)
-    return rows, r
+        return rows, None, target_logit
+    return rows, kernels.others_sum(rows, target.index, target_logit), target_logit
 
 
-def refine_log_sum(lse_parts, rows, r):
-    """``lse_parts`` with ``log1p(r)`` in place of ``log(1 + r)`` for ``confident_rows``."""
+def refine_log_sum(lse_parts, rows, r, target_logit):
+    """``lse_parts`` with ``log1p(r)`` in place of ``log(1 + r)`` for ``confident_rows``.
+
+    The refined positions are shifted by their target logit (their max), so that
+    ``log_sum - (z[y] - shift)`` is exactly ``log1p(r)``.
+    """
     if r is None:
         return lse_parts
-    row_max, log_sum = lse_parts
-    log_sum = log_sum.copy()
+    shift, log_sum = lse_parts
+    shift, log_sum = shift.astype(np.float64), log_sum.astype(np.float64)  # copies
+    shift[rows] = target_logit[rows]
     log_sum[rows] = np.log1p(r)
-    return row_max, log_sum
+    return shift, log_sum
 
 
 def index_target_loss(
-    z, lse_parts, target: IndexTarget, reduction: str, smoothing: float, layout: ClassLayout
+    kernels, lse_parts, target_logit, target: IndexTarget, reduction, smoothing, layout
 ):
-    """The loss from each row's logsumexp: ``w[y] * (lse - z[y])``, plus label smoothing.
+    """The loss from each position's logsumexp: ``w[y] * (lse - z[y])``, plus smoothing.
 
-    ``lse_parts`` is ``(row_max, log_sum)`` from :mod:`._rowwise`; ``z`` the layout's rows.
+    ``lse_parts`` is ``(shift, log_sum)`` from the layout's kernels, refined by
+    :func:`refine_log_sum`. With label smoothing, ``shift`` must be the row max
+    (``kernels.logsumexp_parts(with_max=True)``).
     """
-    n_rows, n_classes = z.shape
+    dtype = layout.z.dtype
+    n_classes = layout.n_classes
     row_max, log_sum = lse_parts
-    target_logit = z[np.arange(n_rows), target.index]
     with np.errstate(invalid="ignore"):
         # log_sum - (z[y] - max) is -log_softmax(z)[y], rounded as PyTorch rounds it.
         neg_log_q = log_sum - (target_logit - row_max)
-        nll = np.where(target.valid, target.row_weight * neg_log_q, 0).astype(z.dtype)
+        nll = np.where(target.valid, target.row_weight * neg_log_q, 0).astype(dtype)
     per_row = nll
     if smoothing > 0:
         # -sum_c w_c log q_c, the loss against the uniform distribution (ignored rows: 0)
@@ -432,10 +472,8 @@ def index_target_loss(
         # >= 0, so nothing cancels, and the shift by the max alone is exact where
         # max + log_sum would round (by 5e-4 at logits of 1e4 in float32).
         total_weight = n_classes if target.weight is None else target.weight.sum(dtype=np.float64)
-        smooth = log_sum * z.dtype.type(total_weight) - _rowwise.row_weighted_sum_shifted(
-            z, row_max, target.weight
-        )
-        smooth = np.where(target.valid, smooth, 0).astype(z.dtype)
+        smooth = log_sum * total_weight - kernels.weighted_sum_shifted(row_max, target.weight)
+        smooth = np.where(target.valid, smooth, 0).astype(dtype)
         per_row = (1 - smoothing) * nll + (smoothing / n_classes) * smooth
     if reduction == "none":
         return layout.per_position(per_row)
@@ -525,10 +563,11 @@ def categorical_cross_entropy(
     reduction = check_reduction(reduction)
     smoothing = check_unit_scalar(label_smoothing, "label_smoothing")
     ignore_index = check_ignore_index(ignore_index)
-    layout = class_layout(logits)
-    z = layout.rows
     target = as_array(target, "target")
-    if is_probability_target(target):
+    index_target = not is_probability_target(target)
+    layout = class_layout(logits, check_nan=not index_target)
+    if not index_target:
+        z = layout.rows
         t = probability_target(target, layout, ignore_index, smoothing)
         w = as_class_weight(weight, layout.n_classes, z.dtype)
         check_logit_rows(z)
@@ -540,9 +579,12 @@ def categorical_cross_entropy(
             return layout.per_position(per_row)
         return _reduce(per_row, reduction, z.shape[0])
     target = IndexTarget.build(target, layout, weight, ignore_index)
-    lse_parts = _rowwise.row_logsumexp(z)
-    lse_parts = refine_log_sum(lse_parts, *confident_rows(z, target, lse_parts))
-    return index_target_loss(z, lse_parts, target, reduction, smoothing, layout)
+    kernels = layout.kernels
+    # The smoothing term sums z_c - max, so it needs each row's max.
+    lse_parts = kernels.logsumexp_parts(with_max=smoothing > 0)
+    rows, r, target_logit = confident_rows(kernels, target, lse_parts)
+    lse_parts = refine_log_sum(lse_parts, rows, r, target_logit)
+    return index_target_loss(kernels, lse_parts, target_logit, target, reduction, smoothing, layout)
 
 
 def nll_loss(log_probs, target, weight=None, ignore_index=-100, reduction="mean"):
@@ -584,13 +626,12 @@ def nll_loss(log_probs, target, weight=None, ignore_index=-100, reduction="mean"
     reduction = check_reduction(reduction)
     ignore_index = check_ignore_index(ignore_index)
     layout = class_layout(log_probs, "log_probs")
-    lp = layout.rows
-    if lp.size and np.isposinf(lp.max()):
+    if layout.z.size and np.isposinf(layout.z.max()):
         raise ValueError("log_probs contains +inf; expected log-probabilities (<= 0) or -inf")
     target = IndexTarget.build(target, layout, weight, ignore_index)
-    picked = lp[np.arange(lp.shape[0]), target.index]
+    picked = layout.kernels.target_logits(target.index)
     with np.errstate(invalid="ignore"):
-        per_row = np.where(target.valid, -target.row_weight * picked, 0).astype(lp.dtype)
+        per_row = np.where(target.valid, -target.row_weight * picked, 0).astype(layout.z.dtype)
     if reduction == "none":
         return layout.per_position(per_row)
     return _reduce(per_row, reduction, target.denominator)
