@@ -75,9 +75,11 @@ class MiddleAxisLogits:
         """``(shift, log_sum)`` per position, float64, with ``lse = shift + log_sum``.
 
         ``with_max=False``: unshifted sums (``shift = 0``) except where they are unsafe.
-        ``with_max=True``: ``shift`` is each column's max (label smoothing needs it).
+        ``with_max=True``, and always for float64: ``shift`` is each column's max (label
+        smoothing needs it; in float64 it rounds as PyTorch does).
         """
         z, dtype = self.z, self.z.dtype
+        with_max = with_max or dtype == np.float64
         shift = np.zeros((self.n, self.d))
         log_sum = np.empty((self.n, self.d))
         smallest = _rowwise.min_safe_sum(self.c, dtype)

@@ -239,6 +239,64 @@ def softmax_scaled_minus_target(
     return (row_max, log_sum), grad
 
 
+def softmax_scaled_minus_target_unshifted(
+    z: np.ndarray,
+    target: np.ndarray,
+    row_scale: np.ndarray,
+    target_scale: np.ndarray,
+    class_offset: np.ndarray | None = None,
+    offset_scale: np.ndarray | None = None,
+):
+    """:func:`softmax_scaled_minus_target` with unshifted sums, and ``(shift, log_sum)``.
+
+    ``exp(z)`` goes straight into the gradient, as in :func:`row_logsumexp_unshifted`:
+    no max pass, no subtraction. The rows whose sum is unsafe (inf, NaN, 0 or tiny) are
+    redone by :func:`softmax_scaled_minus_target`, with the max shift and its checks.
+    ``shift`` is 0 for the other rows; both parts are float64.
+    """
+    n_rows, n_classes = z.shape
+    grad = np.empty_like(z)
+    shift = np.zeros(n_rows)
+    log_sum = np.empty(n_rows)
+    rows = _rows_per_chunk(n_classes, z.itemsize)
+    smallest = min_safe_sum(n_classes, z.dtype)
+    unsafe = []
+
+    def task(lo, hi):
+        chunk_rows = np.arange(min(rows, hi - lo))
+        sums = np.empty(min(rows, hi - lo), dtype=z.dtype)
+        for start in range(lo, hi, rows):
+            stop = min(start + rows, hi)
+            zc, gc, total = z[start:stop], grad[start:stop], sums[: stop - start]
+            # An unsafe sum (inf, 0, NaN) is found below, and its rows redone.
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                np.exp(zc, out=gc)
+                _row_sums(gc, out=total)
+                gc *= (row_scale[start:stop] / total)[:, None]
+            safe = np.isfinite(total) & (total >= smallest)
+            np.log(total, out=log_sum[start:stop], where=safe, dtype=np.float64)
+            gc[chunk_rows[: stop - start], target[start:stop]] -= target_scale[start:stop]
+            if class_offset is not None:
+                gc -= offset_scale[start:stop, None] * class_offset[None, :]
+            if not safe.all():
+                unsafe.append(start + np.flatnonzero(~safe))
+
+    _run(task, n_rows, n_classes)
+    if unsafe:
+        redo = np.concatenate(unsafe)
+        offset = None if offset_scale is None else offset_scale[redo]
+        (m, part), grad[redo] = softmax_scaled_minus_target(
+            np.ascontiguousarray(z[redo]),
+            target[redo],
+            row_scale[redo],
+            target_scale[redo],
+            class_offset,
+            offset,
+        )
+        shift[redo], log_sum[redo] = m, part
+    return (shift, log_sum), grad
+
+
 def row_weighted_sum_shifted(z: np.ndarray, shift: np.ndarray, weight: np.ndarray | None):
     """``sum_c weight[c] * (z[i, c] - shift[i])`` per row, chunk by chunk.
 
@@ -278,8 +336,15 @@ class RowLogits:
         return self.z[np.arange(self.z.shape[0]), index]
 
     def logsumexp_parts(self, with_max: bool = False):
-        """``(shift, log_sum)``: the row max (``with_max``) or mostly 0 (see the kernels)."""
-        return row_logsumexp(self.z) if with_max else row_logsumexp_unshifted(self.z)
+        """``(shift, log_sum)``: the row max, or mostly 0 (see the kernels).
+
+        float64 always takes the max shift, which rounds as PyTorch's ``log_softmax``
+        does (the float64 results agree with torch's to the last bit or two); float32
+        takes the faster unshifted sums unless ``with_max``.
+        """
+        if with_max or self.z.dtype == np.float64:
+            return row_logsumexp(self.z)
+        return row_logsumexp_unshifted(self.z)
 
     def others_sum(self, rows, index, target_logit, chunk_bytes: int = _CHUNK_BYTES):
         """``r = sum_{c != y} exp(z_c - z_y)`` for the rows ``rows`` (their max is z_y)."""
@@ -301,9 +366,13 @@ class RowLogits:
     def softmax_scaled_minus_target(
         self, index, row_scale, target_scale, class_offset=None, offset_scale=None
     ):
-        return softmax_scaled_minus_target(
-            self.z, index, row_scale, target_scale, class_offset, offset_scale
-        )
+        """The gradient and ``(shift, log_sum)``. The max shift for float64 (torch's
+        rounding) and with label smoothing, whose loss term needs the row max (see
+        ``losses.index_target_loss``); unshifted sums otherwise."""
+        kernel = softmax_scaled_minus_target
+        if class_offset is None and self.z.dtype != np.float64:
+            kernel = softmax_scaled_minus_target_unshifted
+        return kernel(self.z, index, row_scale, target_scale, class_offset, offset_scale)
 
     def set_at_targets(self, grad, rows, index, values) -> None:
         grad[rows, index[rows]] = values

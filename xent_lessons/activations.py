@@ -1,9 +1,18 @@
 """Activations that turn logits into probabilities: sigmoid, softmax and their logs.
 
-Each is exact for any finite input: nothing overflows, even at logits of 1e4 in float32.
-A logit of ``-inf`` means "impossible": it gets probability 0 (log-probability ``-inf``),
-as in SciPy. ``+inf`` and NaN are rejected with a ``ValueError``, and so is a softmax row
-whose logits are all ``-inf`` (no class is possible, so there is no distribution).
+Each is exact for any finite input: nothing overflows, even at logits of 1e4 in float32,
+or at a temperature of 1e-40. A logit of ``-inf`` means "impossible": it gets probability
+0 (log-probability ``-inf``), as in SciPy. ``+inf`` and NaN are rejected with a
+``ValueError``, and so is a softmax row whose logits are all ``-inf`` (no class is
+possible, so there is no distribution).
+
+What each function accepts: array-likes and torch tensors (also with
+``requires_grad=True``), in float16 (computed in float32 and returned as float16, as
+torch does on the CPU), float32 or float64 (kept as they are); integers become float64.
+Empty arrays give empty results, and ``logsumexp`` of an empty axis is ``-inf`` (the log
+of an empty sum), as in torch and SciPy. ``softmax``, ``log_softmax`` and ``logsumexp``
+need an axis: a scalar is an error (torch treats it as one class; here it is more likely
+a mistake).
 """
 
 from __future__ import annotations

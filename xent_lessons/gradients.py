@@ -60,15 +60,21 @@ def categorical_cross_entropy_grad(
     Parameters
     ----------
     logits, target, weight, ignore_index, reduction, label_smoothing
-        As in :func:`~xent_lessons.categorical_cross_entropy`.
+        As in :func:`~xent_lessons.categorical_cross_entropy`: logits ``(N, C)``, ``(C,)``
+        or ``(N, C, d1, ..., dk)`` with the classes on dim 1, index or probability targets,
+        torch tensors, float16 to float64, empty batches.
     return_loss : bool, optional
-        Also return the loss, computed in the same pass (``(loss, grad)``).
+        Also return the loss, computed in the same pass (``(loss, grad)``). Only ``True``
+        or ``False``.
 
     Returns
     -------
     ndarray or (float or ndarray, ndarray)
-        ``dL/dlogits``, the logits' shape and dtype. For ``reduction="none"`` it is the
-        gradient of the sum of the per-row losses (autograd's ``loss.backward(ones)``).
+        ``dL/dlogits``, the logits' shape and dtype (float16 in, float16 out). For
+        ``reduction="none"`` it is the gradient of the sum of the per-position losses
+        (autograd's ``loss.backward(ones)``). Where the mean divides by 0 (weights that
+        are 0 at every target), the loss is NaN and so is the gradient at every position
+        that counts, as in autograd; ignored positions get 0.
 
     Notes
     -----
@@ -157,9 +163,10 @@ def categorical_cross_entropy_grad(
             lse_parts = refine_log_sum(lse_parts, rows, r, target_logit)
         loss = None
         if return_loss:
-            if smoothing > 0 and layout.middle_axis:
-                # The smoothing term sums z_c - max: the middle-axis gradient kernel sums
-                # exp(z) unshifted, so the loss takes the column maxima in a pass of its own.
+            if layout.middle_axis and (smoothing > 0 or layout.z.dtype == np.float64):
+                # The smoothing term sums z_c - max, and float64 rounds as torch with the
+                # max shift: the middle-axis gradient kernel sums exp(z) unshifted, so the
+                # loss takes the column maxima in a pass of its own.
                 lse_parts = refine_log_sum(
                     kernels.logsumexp_parts(with_max=True), rows, r, target_logit
                 )
@@ -202,12 +209,13 @@ def binary_cross_entropy_with_logits_grad(
     logits, target, weight, pos_weight, reduction
         As in :func:`~xent_lessons.binary_cross_entropy_with_logits`.
     return_loss : bool, optional
-        Also return the loss (``(loss, grad)``).
+        Also return the loss (``(loss, grad)``). Only ``True`` or ``False``.
 
     Returns
     -------
     ndarray or (float or ndarray, ndarray)
-        ``dL/dlogits``, the logits' shape and dtype; for ``"none"``, the gradient of the sum.
+        ``dL/dlogits``, the logits' shape and dtype (float16 in, float16 out); for
+        ``"none"``, the gradient of the sum.
 
     Notes
     -----

@@ -4,10 +4,12 @@ All quantities are in nats (natural log) unless ``base`` is given; ``base=2`` gi
 The conventions are the ones of information theory: ``0 · log 0 = 0``, and a model that
 gives probability 0 to something that happens pays an infinite price (``inf``, no warning).
 
-A distribution sums to 1 to the precision it was given in: within 1e-6 for float64, 1e-4
-for float32 and 5e-3 for float16 (see ``_validation.sum_tolerance``). float16 input is
-computed in float32 and returned as float16; an empty batch of distributions (shape
-``(0, C)``) gives an empty result.
+What each function accepts: array-likes and torch tensors (also with
+``requires_grad=True``), in float16 (computed in float32, returned as float16), float32 or
+float64 (kept). A distribution sums to 1 to the precision it was given in: within 1e-6
+for float64, 1e-4 for float32 and 5e-3 for float16 (see ``_validation.sum_tolerance``).
+An empty batch of distributions (shape ``(0, C)``) gives an empty result; a distribution
+with no outcomes, or a scalar where a distribution is expected, is an error.
 """
 
 from __future__ import annotations
@@ -62,7 +64,7 @@ def surprisal(p, base=None):
     Parameters
     ----------
     p : array_like
-        Probabilities in [0, 1]; any shape.
+        Probabilities in [0, 1]; any shape (a scalar, or empty).
     base : float, optional
         Log base; ``None`` (default) gives nats, ``2`` gives bits.
 
@@ -101,7 +103,8 @@ def entropy(p, base=None, axis=-1):
     Parameters
     ----------
     p : array_like
-        Probabilities in [0, 1] summing to 1 along ``axis``.
+        Probabilities in [0, 1] summing to 1 along ``axis`` (to the precision of their
+        dtype); at least one dimension.
     base : float, optional
         Log base; ``None`` (default) gives nats, ``2`` gives bits.
     axis : int, optional
@@ -142,7 +145,8 @@ def cross_entropy(p, q, base=None, axis=-1):
     Parameters
     ----------
     p : array_like
-        True distribution(s), probabilities summing to 1 along ``axis``.
+        True distribution(s), probabilities summing to 1 along ``axis`` (to the precision
+        of their dtype); at least one dimension.
     q : array_like
         Model distribution(s), same shape as ``p``.
     base : float, optional
@@ -182,7 +186,8 @@ def kl_divergence(p, q, base=None, axis=-1):
     Parameters
     ----------
     p : array_like
-        True distribution(s), probabilities summing to 1 along ``axis``.
+        True distribution(s), probabilities summing to 1 along ``axis`` (to the precision
+        of their dtype); at least one dimension.
     q : array_like
         Model distribution(s), same shape as ``p``.
     base : float, optional

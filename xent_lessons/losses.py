@@ -7,6 +7,14 @@ weighted-mean rule, ``ignore_index``, label smoothing and the clamp of BCE's log
 Where PyTorch returns NaN for a well-defined value (``0 * log 0`` in a probability
 target), these return the value; where the input is wrong, they raise a ``ValueError``
 or ``TypeError`` that names the argument.
+
+What every loss accepts, as torch does: array-likes and torch tensors (also with
+``requires_grad=True``), float16 (computed in float32, ``"none"`` results in float16),
+float32 and float64 (kept as they are), and empty batches (a sum of 0, a mean of NaN, an
+empty ``"none"``). Weights must be finite. Where these deviate from torch on purpose:
+masked arrays with masked entries are refused (fill them, or use ``ignore_index``), a
+probability target must sum to 1 (to its dtype's precision), and a ``-inf`` logit with a
+BCE target of 0 costs 0 where torch gives NaN.
 """
 
 from __future__ import annotations
@@ -101,18 +109,20 @@ def binary_cross_entropy(probs, target, weight=None, reduction="mean"):
     Parameters
     ----------
     probs : array_like
-        Predicted probabilities of the positive class, in [0, 1]; any shape.
+        Predicted probabilities of the positive class, in [0, 1]; any shape (empty too).
     target : array_like
         Targets in [0, 1] (usually 0 or 1), same shape as ``probs``.
     weight : array_like, optional
-        A weight per element, broadcast to ``probs``'s shape (not normalised by the mean).
+        A finite weight per element, broadcast to ``probs``'s shape (not normalised by
+        the mean).
     reduction : {"mean", "sum", "none"}
         ``"mean"`` averages over all elements, ``"sum"`` adds them, ``"none"`` returns them.
 
     Returns
     -------
     float or ndarray
-        A Python ``float``, or an array of ``probs``'s shape and dtype for ``"none"``.
+        A Python ``float`` (NaN for the mean of an empty batch, 0 for its sum), or an
+        array of ``probs``'s shape and dtype for ``"none"`` (float16 in, float16 out).
 
     Notes
     -----
@@ -153,20 +163,22 @@ def binary_cross_entropy_with_logits(
     Parameters
     ----------
     logits : array_like
-        Logits of the positive class (finite, or ``-inf`` for a certain negative); any shape.
+        Logits of the positive class (finite, or ``-inf`` for a certain negative); any
+        shape (empty too).
     target : array_like
         Targets in [0, 1], same shape as ``logits``.
     weight : array_like, optional
-        A weight per element, broadcast to ``logits``'s shape.
+        A finite weight per element, broadcast to ``logits``'s shape.
     pos_weight : array_like, optional
-        A weight on the positive term, broadcast along the last axis (one per class):
-        ``pos_weight = n_negative / n_positive`` balances an imbalanced class.
+        A finite weight on the positive term, broadcast along the last axis (one per
+        class): ``pos_weight = n_negative / n_positive`` balances an imbalanced class.
     reduction : {"mean", "sum", "none"}
         As in :func:`binary_cross_entropy`.
 
     Returns
     -------
     float or ndarray
+        As in :func:`binary_cross_entropy`.
 
     Notes
     -----
@@ -538,10 +550,16 @@ def categorical_cross_entropy(
     flattened targets give, with ``"none"`` shaped ``(N, T)``.
 
     For index targets no one-hot matrix and no (N, C) log-probability array is built: each
-    row's loss is :math:`\operatorname{LSE}(z_i) - z_{i, y_i}`, computed in cache-sized chunks.
-    A confident right answer (the target is the row's largest logit and the loss is below
-    0.1) is recomputed as :math:`\log(1 + r)` with ``log1p``, ``r`` the other classes' sum
-    of :math:`e^{z_c - z_y}`: ``[100, 0]`` with target 0 costs 3.7e-44, not 0.
+    row's loss is :math:`\operatorname{LSE}(z_i) - z_{i, y_i}`, computed in cache-sized chunks
+    (:mod:`._rowwise`; K-dimensional logits where they are, :mod:`._middle_axis`). float64
+    shifts by the row max as PyTorch's ``log_softmax`` does, and agrees with it to the last
+    bit or two; float32 (and float16) sums :math:`e^{z}` unshifted, which saves two passes
+    over the logits, redoes with the shift only the rows where that overflows or
+    underflows, and takes the log in float64: as accurate, but it may differ from torch's
+    float32 result in the last bit. A confident right answer (a loss below 0.1, so the
+    target is the largest logit) is recomputed as :math:`\log(1 + r)` with ``log1p``,
+    ``r`` the other classes' sum of :math:`e^{z_c - z_y}`: ``[100, 0]`` with target 0
+    costs 3.7e-44, not 0.
 
     Examples
     --------
