@@ -475,10 +475,8 @@ def index_target_loss(
     row_max, log_sum = lse_parts
     with np.errstate(invalid="ignore"):
         # log_sum - (z[y] - max) is -log_softmax(z)[y], rounded as PyTorch rounds it.
-        # (From the unshifted float32 kernels the parts are float64, and so is the loss
-        # until "none" returns it: a mean or sum adds the unrounded row losses.)
         neg_log_q = log_sum - (target_logit - row_max)
-        nll = np.where(target.valid, target.row_weight * neg_log_q, 0)
+        nll = np.where(target.valid, target.row_weight * neg_log_q, 0).astype(dtype)
     per_row = nll
     if smoothing > 0:
         # -sum_c w_c log q_c, the loss against the uniform distribution (ignored rows: 0)
@@ -487,10 +485,10 @@ def index_target_loss(
         # max + log_sum would round (by 5e-4 at logits of 1e4 in float32).
         total_weight = n_classes if target.weight is None else target.weight.sum(dtype=np.float64)
         smooth = log_sum * total_weight - kernels.weighted_sum_shifted(row_max, target.weight)
-        smooth = np.where(target.valid, smooth, 0)
+        smooth = np.where(target.valid, smooth, 0).astype(dtype)
         per_row = (1 - smoothing) * nll + (smoothing / n_classes) * smooth
     if reduction == "none":
-        return layout.per_position(per_row.astype(dtype, copy=False))
+        return layout.per_position(per_row)
     return _reduce(per_row, reduction, target.denominator)
 
 
