@@ -13,6 +13,7 @@ and never imports torch, matplotlib or ipywidgets.
 from importlib import import_module
 
 from .activations import log_sigmoid, log_softmax, logsumexp, sigmoid, softmax
+from .fused_linear import linear_cross_entropy, linear_cross_entropy_grad
 from .gradients import (
     binary_cross_entropy_with_logits_grad,
     categorical_cross_entropy_grad,
@@ -26,6 +27,7 @@ from .losses import (
     categorical_cross_entropy,
     nll_loss,
 )
+from .memory import peak_memory
 
 __version__ = "0.1.0"
 
@@ -39,11 +41,14 @@ __all__ = [
     "entropy",
     "gradient_check",
     "kl_divergence",
+    "linear_cross_entropy",
+    "linear_cross_entropy_grad",
     "log_sigmoid",
     "log_softmax",
     "logsumexp",
     "nll_loss",
     "numerical_gradient",
+    "peak_memory",
     "sigmoid",
     "softmax",
     "surprisal",
