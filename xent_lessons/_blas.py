@@ -17,6 +17,7 @@ cache-sized temporary, slower but with the same result.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import glob
 import os
@@ -39,6 +40,7 @@ _FALLBACK_BLOCK_BYTES = 4 << 20
 
 _lock = threading.Lock()
 _functions: dict | None = None  # {np.float32: fn, np.float64: fn}, {} where unavailable
+_set_local_threads = None  # OpenBLAS >= 0.3.27: the calling thread's own thread count
 
 
 def _candidate_libraries() -> list[str]:
@@ -97,12 +99,17 @@ def _load() -> dict:
     with _lock:
         if _functions is not None:
             return _functions
+        global _set_local_threads
         found = {}
         for path in _candidate_libraries():
             try:
                 library = ctypes.CDLL(path)
             except OSError:
                 continue
+            setter = getattr(library, "openblas_set_num_threads_local", None)
+            if setter is not None and _set_local_threads is None:
+                setter.restype, setter.argtypes = ctypes.c_int, [ctypes.c_int]
+                _set_local_threads = setter
             for dtype in (np.float32, np.float64):
                 fn = _bind(library, dtype)
                 if dtype not in found and fn is not None and _works(fn, dtype):
@@ -111,6 +118,26 @@ def _load() -> dict:
                 break
         _functions = found
         return found
+
+
+@contextlib.contextmanager
+def one_thread():
+    """Run this thread's BLAS calls on this thread alone, for the ``with`` block.
+
+    The kernels split their matrix products between their own threads; BLAS's threads on
+    top would only wait for each other (and spin while they wait, taking the cores that
+    the element-wise work needs). Where OpenBLAS cannot set a thread's own count (before
+    0.3.27, or another BLAS), this changes nothing.
+    """
+    _load()
+    if _set_local_threads is None:
+        yield
+        return
+    previous = _set_local_threads(1)
+    try:
+        yield
+    finally:
+        _set_local_threads(previous)
 
 
 def _leading_dimension(x: np.ndarray) -> int:

@@ -101,21 +101,26 @@ def forward_row_stats(h, weight, bias, want_shift: bool, chunk_size: int | None 
     shift_sum = np.zeros(n_rows, dtype) if want_shift else None
     stats = (row_max, log_sum, shift_sum)
     rows = max(1, min(n_rows, chunk_size or _FORWARD_MAX_ROWS))
+
+    # The classes of a tile: 4 MiB of logits for the chunk's rows, all threads together.
     cols = min(n_classes, max(_MIN_TILE_COLUMNS, _FORWARD_TILE_BYTES // (rows * h.itemsize)))
-    buffer = np.empty(rows * cols, dtype)
+
+    def task(lo, hi):
+        # This thread's rows, tile by tile: its own product, its own tile buffer.
+        width = hi - lo
+        buffer = np.empty(width * cols, dtype)
+        with _blas.one_thread():
+            for v0 in range(0, n_classes, cols):
+                v1 = min(v0 + cols, n_classes)
+                tile = buffer[: width * (v1 - v0)].reshape(width, v1 - v0)
+                with np.errstate(over="ignore", invalid="ignore"):  # an overflow raises below
+                    np.matmul(h[lo:hi], weight[v0:v1].T, out=tile)
+                part = None if bias is None else bias[v0:v1]
+                _fold_block(tile, v0, part, stats, slice(lo, hi), want_shift)
+
     for r0 in range(0, n_rows, rows):
         r1 = min(r0 + rows, n_rows)
-        for v0 in range(0, n_classes, cols):
-            v1 = min(v0 + cols, n_classes)
-            tile = buffer[: (r1 - r0) * (v1 - v0)].reshape(r1 - r0, v1 - v0)
-            with np.errstate(over="ignore", invalid="ignore"):  # an overflow raises below
-                np.matmul(h[r0:r1], weight[v0:v1].T, out=tile)
-            bias_part = None if bias is None else bias[v0:v1]
-
-            def task(lo, hi, tile=tile, v0=v0, r0=r0, bias_part=bias_part):
-                _fold_block(tile[lo:hi], v0, bias_part, stats, slice(r0 + lo, r0 + hi), want_shift)
-
-            _rowwise._run(task, r1 - r0, v1 - v0)
+        _rowwise._run(lambda lo, hi, r0=r0: task(r0 + lo, r0 + hi), r1 - r0, n_classes * h.shape[1])
     np.log(log_sum, out=log_sum)
     return row_max, log_sum, shift_sum
 
@@ -129,6 +134,11 @@ def fused_row_stats_and_grads(
     - target_scale[i] * onehot(target[i]) - offset_scale[i]`` (the last term is label
     smoothing's, for every class; ``offset_scale`` is None without smoothing). It exists
     for one chunk of rows at a time only. ``d_bias`` is None when ``bias`` is.
+
+    Each chunk runs in two parallel steps, each thread with BLAS on one thread: the rows
+    are split between the threads for the logits, the gradient and ``d_h`` (each thread
+    writes its own rows), then the classes are split for ``d_weight += g.T @ h`` (each
+    thread adds into its own rows of ``d_weight``).
     """
     n_rows, n_classes = h.shape[0], weight.shape[0]
     dtype = h.dtype
@@ -150,45 +160,52 @@ def fused_row_stats_and_grads(
     for k, r0 in enumerate(range(0, n_rows, chunk)):
         r1 = min(r0 + chunk, n_rows)
         z = buffer[: (r1 - r0) * n_classes].reshape(r1 - r0, n_classes)
-        with np.errstate(over="ignore", invalid="ignore"):  # an overflow raises below
-            np.matmul(h[r0:r1], weight.T, out=z)
 
-        def task(lo, hi, z=z, r0=r0):
+        def rows_task(lo, hi, z=z, r0=r0):
             column_sums = None if bias is None else np.zeros(n_classes, dtype)
             block_max = np.empty((block_rows, len(sub_starts)), dtype)
-            for b0 in range(lo, hi, block_rows):
-                b1 = min(b0 + block_rows, hi)
-                rows = slice(r0 + b0, r0 + b1)
-                block = z[b0:b1]
-                for j, v0 in enumerate(sub_starts):
-                    v1 = min(v0 + sub_cols, n_classes)
-                    part = None if bias is None else bias[v0:v1]
-                    m = _fold_block(block[:, v0:v1], v0, part, stats, rows, want_shift)
-                    block_max[: b1 - b0, j] = m
-                # The block is still in the cache: finish its gradient now. Each sub-block
-                # holds exp(z - its max); rescale it to row_scale * exp(z - lse).
-                lse_max, total = row_max[rows], log_sum[rows]
-                factor = np.exp(block_max[: b1 - b0] - lse_max[:, None])
-                factor *= (row_scale[rows] / total)[:, None]
-                for j, v0 in enumerate(sub_starts):
-                    v1 = min(v0 + sub_cols, n_classes)
-                    x = block[:, v0:v1]
-                    x *= factor[:, j : j + 1]
-                    if want_shift:
-                        x -= offset_scale[rows, None]
-                    if column_sums is not None:
-                        column_sums[v0:v1] += x.sum(axis=0)
-                block[np.arange(b1 - b0), target[rows]] -= target_scale[rows]
+            with _blas.one_thread():
+                with np.errstate(over="ignore", invalid="ignore"):  # an overflow raises below
+                    np.matmul(h[r0 + lo : r0 + hi], weight.T, out=z[lo:hi])
+                for b0 in range(lo, hi, block_rows):
+                    b1 = min(b0 + block_rows, hi)
+                    rows = slice(r0 + b0, r0 + b1)
+                    block = z[b0:b1]
+                    for j, v0 in enumerate(sub_starts):
+                        v1 = min(v0 + sub_cols, n_classes)
+                        part = None if bias is None else bias[v0:v1]
+                        m = _fold_block(block[:, v0:v1], v0, part, stats, rows, want_shift)
+                        block_max[: b1 - b0, j] = m
+                    # The block is still in the cache: finish its gradient now. Each
+                    # sub-block holds exp(z - its max); rescale it to row_scale * exp(z - lse).
+                    lse_max, total = row_max[rows], log_sum[rows]
+                    factor = np.exp(block_max[: b1 - b0] - lse_max[:, None])
+                    factor *= (row_scale[rows] / total)[:, None]
+                    for j, v0 in enumerate(sub_starts):
+                        v1 = min(v0 + sub_cols, n_classes)
+                        x = block[:, v0:v1]
+                        x *= factor[:, j : j + 1]
+                        if want_shift:
+                            x -= offset_scale[rows, None]
+                        if column_sums is not None:
+                            column_sums[v0:v1] += x.sum(axis=0)
+                    block[np.arange(b1 - b0), target[rows]] -= target_scale[rows]
+                np.matmul(z[lo:hi], weight, out=d_h[r0 + lo : r0 + hi])
             if column_sums is not None:
                 bias_parts[lo] = column_sums
 
-        _rowwise._run(task, r1 - r0, n_classes)
+        def classes_task(v0, v1, z=z, r0=r0, r1=r1, first=k == 0):
+            with _blas.one_thread():
+                _blas.gemm(z[:, v0:v1], h[r0:r1], d_weight[v0:v1], trans_a=True,
+                           accumulate=not first, use_blas=use_blas)  # fmt: skip
+
+        work = (r1 - r0) * n_classes
+        _rowwise._run(rows_task, r1 - r0, n_classes)
+        _rowwise._run(classes_task, n_classes, max(1, work // n_classes))
         if d_bias is not None:
             for lo in sorted(bias_parts):
                 d_bias += bias_parts[lo]
             bias_parts.clear()
-        np.matmul(z, weight, out=d_h[r0:r1])
-        _blas.gemm(z, h[r0:r1], d_weight, trans_a=True, accumulate=k > 0, use_blas=use_blas)
 
     np.log(log_sum, out=log_sum)
     if d_bias is not None and n_rows:

@@ -364,8 +364,9 @@ def chunked_linear_cross_entropy(fn) -> CheckResult:
         case("N = 7, V = 10, chunks of 1 row", small, 3 * 10 * 8,
              "A budget of 240 bytes leaves room for one row of logits at a time (3 arrays of "
              "V numbers of 8 bytes): each chunk must add its share to d_weight and d_bias."),
-        case("N = 10, V = 25, a budget for 2 rows", odd, 2 * 3 * 25 * 8,
-             "Chunks of 2 rows: the loss is the mean over all N rows, whatever the chunks."),
+        case("N = 10, V = 25, a budget for 3 rows", odd, 3 * 3 * 25 * 8,
+             "Chunks of 3, 3, 3 and 1 rows: the loss is the mean over all N rows, whatever "
+             "the chunks."),
         case("logits of several hundred", large, 10**6,
              "np.exp overflows at logits above about 709: subtract each row's max before exp "
              "(lesson 03), in the loss and in the softmax."),

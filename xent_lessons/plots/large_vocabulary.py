@@ -35,6 +35,7 @@ PART_COLORS = {
     CHUNK: style.TRUTH,
 }
 UNITS = (("GB", 1e9), ("MB", 1e6), ("kB", 1e3))
+_HISTOGRAM_SAMPLE = 200_000
 
 
 def predicted_memory(n_rows, n_classes, n_hidden, chunk_size, itemsize, with_bias=True):
@@ -254,7 +255,7 @@ def memory_vs_chunk_size(ax, chunk_sizes, predicted, measured=(), current=None, 
     ax.set_yscale("log")
     style.label_axes(ax, "chunk size (rows of logits at once, log scale)",
                      f"extra memory ({unit}, log scale)")  # fmt: skip
-    ax.legend(fontsize="x-small", loc="upper left")
+    ax.legend(fontsize="x-small", loc="center left")
     return {"lines": lines, "points": points, "current": current_line}
 
 
@@ -319,7 +320,9 @@ def gradient_entry_histogram(ax, values, thresholds=None, label=None):
     ax : matplotlib.axes.Axes
         Where to draw.
     values : array_like
-        The entries (any shape); zeros are left out of the log-scale histogram.
+        The entries (any shape); zeros are left out of the log-scale histogram. Of more
+        than 200,000 entries, an evenly spaced sample of 200,000 is drawn (the same
+        shares, to within a fraction of a percent, in a fraction of the time).
     thresholds : dict, optional
         ``{label: value}`` vertical lines, e.g. ``{"bfloat16: 2^-12": 2.0**-12}``.
     label : str, optional
@@ -341,6 +344,8 @@ def gradient_entry_histogram(ax, values, thresholds=None, label=None):
     import seaborn as sns
 
     v = np.abs(as_float_array(values, "values")).ravel()
+    if v.size > _HISTOGRAM_SAMPLE:
+        v = v[:: -(-v.size // _HISTOGRAM_SAMPLE)]
     v = v[v > 0]
     log_v = np.log10(v)
     before = len(ax.patches)
