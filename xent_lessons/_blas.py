@@ -18,8 +18,6 @@ cache-sized temporary, slower but with the same result.
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import glob
 import os
 import threading
 
@@ -31,9 +29,9 @@ _ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
 # prefixed and suffixed so they never clash with another OpenBLAS), NumPy 1.2x shipped
 # "openblas64_" (suffix only).
 _SYMBOLS = (
-    ("scipy_cblas_{t}gemm64_", ctypes.c_int64),
-    ("cblas_{t}gemm64_", ctypes.c_int64),
-    ("scipy_cblas_{t}gemm", ctypes.c_int),
+    ("scipy_cblas_{t}gemm64_", "c_int64"),
+    ("cblas_{t}gemm64_", "c_int64"),
+    ("scipy_cblas_{t}gemm", "c_int"),
 )
 # The fallback's temporary: about 4 MiB of rows of C at a time.
 _FALLBACK_BLOCK_BYTES = 4 << 20
@@ -55,22 +53,27 @@ def _candidate_libraries() -> list[str]:
     except OSError:
         pass
     numpy_dir = os.path.dirname(np.__file__)
-    for pattern in ("../numpy.libs/*openblas*", ".dylibs/*openblas*", "../numpy/.libs/*openblas*"):
-        for path in sorted(glob.glob(os.path.join(numpy_dir, pattern))):
-            path = os.path.realpath(path)
-            if path not in paths:
+    for folder in ("../numpy.libs", ".dylibs", ".libs"):  # Linux, macOS and Windows wheels
+        folder = os.path.join(numpy_dir, folder)
+        names = sorted(os.listdir(folder)) if os.path.isdir(folder) else []
+        for name in names:
+            path = os.path.realpath(os.path.join(folder, name))
+            if "openblas" in name.lower() and path not in paths:
                 paths.append(path)
     return paths
 
 
 def _bind(library, dtype):
     """The library's ``cblas_?gemm`` for ``dtype`` with its argument types, or None."""
+    import ctypes
+
     letter = "s" if dtype == np.float32 else "d"
     real = ctypes.c_float if dtype == np.float32 else ctypes.c_double
-    for template, integer in _SYMBOLS:
+    for template, integer_name in _SYMBOLS:
         fn = getattr(library, template.format(t=letter), None)
         if fn is None:
             continue
+        integer = getattr(ctypes, integer_name)
         fn.restype = None
         fn.argtypes = [
             ctypes.c_int, ctypes.c_int, ctypes.c_int,  # order, trans_a, trans_b
@@ -95,6 +98,8 @@ def _works(fn, dtype) -> bool:
 
 
 def _load() -> dict:
+    import ctypes  # here, not at import: ``import xent_lessons`` stays light
+
     global _functions
     with _lock:
         if _functions is not None:
