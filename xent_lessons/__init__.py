@@ -13,7 +13,6 @@ and never imports torch, matplotlib or ipywidgets.
 from importlib import import_module
 
 from .activations import log_sigmoid, log_softmax, logsumexp, sigmoid, softmax
-from .fused_linear import linear_cross_entropy, linear_cross_entropy_grad
 from .gradients import (
     binary_cross_entropy_with_logits_grad,
     categorical_cross_entropy_grad,
@@ -27,7 +26,6 @@ from .losses import (
     categorical_cross_entropy,
     nll_loss,
 )
-from .memory import peak_memory
 
 __version__ = "0.1.0"
 
@@ -66,7 +64,20 @@ _LAZY_SUBMODULES = {
 }
 
 
+# Functions of modules that lesson 12 brought (and a few notebooks use), loaded on first
+# use so that they add nothing to the import of the package.
+_LAZY_FUNCTIONS = {
+    "linear_cross_entropy": "fused_linear",
+    "linear_cross_entropy_grad": "fused_linear",
+    "peak_memory": "memory",
+}
+
+
 def __getattr__(name):
+    if name in _LAZY_FUNCTIONS:
+        value = getattr(import_module(f".{_LAZY_FUNCTIONS[name]}", __name__), name)
+        globals()[name] = value
+        return value
     if name in _LAZY_SUBMODULES:
         module = import_module(f".{name}", __name__)
         globals()[name] = module
@@ -75,4 +86,4 @@ def __getattr__(name):
 
 
 def __dir__():
-    return sorted(set(globals()) | _LAZY_SUBMODULES)
+    return sorted(set(globals()) | _LAZY_SUBMODULES | set(_LAZY_FUNCTIONS))
