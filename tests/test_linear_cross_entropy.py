@@ -346,3 +346,14 @@ BAD_INPUT = [
 def test_bad_input_raises_a_clear_error(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
+
+
+def test_the_callers_blas_thread_count_is_left_as_it_was(rng):
+    _blas._load()
+    if _blas._get_threads is None:
+        pytest.skip("this OpenBLAS cannot set a thread's own thread count")
+    before = _blas._get_threads()
+    h, w, y, b = problem(rng, n=300, hidden=8, classes=5000)
+    xl.linear_cross_entropy_grad(h, w, y, b)
+    xl.linear_cross_entropy(h, w, y, b)
+    assert _blas._get_threads() == before

@@ -39,6 +39,7 @@ _FALLBACK_BLOCK_BYTES = 4 << 20
 _lock = threading.Lock()
 _functions: dict | None = None  # {np.float32: fn, np.float64: fn}, {} where unavailable
 _set_local_threads = None  # OpenBLAS >= 0.3.27: the calling thread's own thread count
+_get_threads = None  # the thread count the calling thread's next call would use
 
 
 def _candidate_libraries() -> list[str]:
@@ -111,10 +112,16 @@ def _load() -> dict:
                 library = ctypes.CDLL(path)
             except OSError:
                 continue
+            global _get_threads
             setter = getattr(library, "openblas_set_num_threads_local", None)
-            if setter is not None and _set_local_threads is None:
+            getter = None
+            for name in ("scipy_openblas_get_num_threads64_", "openblas_get_num_threads64_",
+                         "openblas_get_num_threads"):  # fmt: skip
+                getter = getter or getattr(library, name, None)
+            if setter is not None and getter is not None and _set_local_threads is None:
                 setter.restype, setter.argtypes = ctypes.c_int, [ctypes.c_int]
-                _set_local_threads = setter
+                getter.restype, getter.argtypes = ctypes.c_int, []
+                _set_local_threads, _get_threads = setter, getter
             for dtype in (np.float32, np.float64):
                 fn = _bind(library, dtype)
                 if dtype not in found and fn is not None and _works(fn, dtype):
@@ -138,7 +145,9 @@ def one_thread():
     if _set_local_threads is None:
         yield
         return
-    previous = _set_local_threads(1)
+    # The setter's return value is not the previous count in every OpenBLAS version: ask.
+    previous = _get_threads()
+    _set_local_threads(1)
     try:
         yield
     finally:
