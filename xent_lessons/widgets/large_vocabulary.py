@@ -144,10 +144,11 @@ def vocabulary_memory(
             )
         return text
 
-    slider = {"layout": widgets.Layout(width="250px"), "style": {"description_width": "initial"}}
+    slider = {"style": {"description_width": "initial"}}
     controls = {
         "n_rows": widgets.SelectionSlider(
-            options=ROWS, value=start["n_rows"], description="rows N", **slider
+            options=ROWS, value=start["n_rows"], description="rows N",
+            layout=widgets.Layout(width="300px"), **slider
         ),
         "n_classes": widgets.Dropdown(
             options=list(VOCABULARIES.items()),
@@ -157,10 +158,12 @@ def vocabulary_memory(
             style={"description_width": "initial"},
         ),
         "n_hidden": widgets.SelectionSlider(
-            options=HIDDEN, value=start["n_hidden"], description="hidden H", **slider
+            options=HIDDEN, value=start["n_hidden"], description="hidden H",
+            layout=widgets.Layout(width="300px"), **slider
         ),
         "chunk_size": widgets.SelectionSlider(
-            options=CHUNKS, value=start["chunk_size"], description="chunk", **slider
+            options=CHUNKS, value=start["chunk_size"], description="chunk",
+            layout=widgets.Layout(width="300px"), **slider
         ),
         "dtype": widgets.Dropdown(
             options=list(DTYPES.items()),
@@ -180,7 +183,9 @@ def vocabulary_memory(
     }
     moving = [*bars["bars"].values(), *bars["totals"].values(), line_chunked, line_torch]
     moving += [right["current"], *labels] + ([right["points"]] if right["points"] else [])
-    return FigureWidget(
+    for control in controls.values():
+        control.layout.flex = "0 0 auto"  # keep each control's width: the tracks stay usable
+    widget = FigureWidget(
         "memory of a large vocabulary's loss",
         fig,
         controls,
@@ -189,3 +194,6 @@ def vocabulary_memory(
         moving=moving,
         static_key=lambda: (state["bars"], state["chunk"]),
     )
+    # Five controls do not fit in one row of a notebook cell: let them wrap onto two.
+    widget.box.children[0].layout.flex_flow = "row wrap"
+    return widget
