@@ -195,7 +195,7 @@ def test_chunked_linear_cross_entropy_stub_and_wrong_tuple():
         return 0.0, hidden
 
     result = xl.check.chunked_linear_cross_entropy(two_parts)
-    assert result.status == "failed" and "tuple of 4" in result.message
+    assert result.status == "failed" and "return loss, d_hidden, d_weight, d_bias" in result.message
 
 
 # ------------------------------------------------------------------------- widget

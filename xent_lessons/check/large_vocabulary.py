@@ -18,7 +18,17 @@ from ..activations import logsumexp as _logsumexp
 from ..activations import softmax as _softmax
 from ..fused_linear import linear_cross_entropy_grad
 from ..memory import peak_memory
-from ._runner import Case, CheckResult, Mistake, call_quietly, failed, passed, run_cases
+from ._runner import Case, CheckResult, Mistake, failed, not_attempted, passed, run_cases
+
+
+def _quiet(fn, *args):
+    """``fn(*args)`` in this thread, NumPy's warnings silenced: the stream and the
+    memory that these last checks watch must be the ones the function gets, not copies."""
+    import warnings
+
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        return fn(*args)
 
 __all__ = ["chunked_linear_cross_entropy", "online_logsumexp"]
 
@@ -214,13 +224,22 @@ def online_logsumexp(fn) -> CheckResult:
     def fed(spec):
         return fn(spec.stream())
 
+    try:  # the untouched stub, recognised before the cases wrap the function
+        _quiet(fn, cases[0].args[0].stream())
+    except NotImplementedError:
+        return not_attempted("online_logsumexp")
+    except Exception:
+        pass  # the cases report it
     result = run_cases("online_logsumexp", fed, cases, _ONLINE_MISTAKES)
     if not result.passed:
         return result
     # A long stream: an online function holds one block (and the next) at a time.
     spec = _Stream(rng.normal(0.0, 1.0, (4, 200)), 10)
     stream = spec.stream()
-    call_quietly(fn, stream)
+    try:
+        _quiet(fn, stream)
+    except Exception:  # it passed the same kind of input above
+        return result
     if stream.most_alive > 2:
         return failed(
             "online_logsumexp",
@@ -378,7 +397,7 @@ def chunked_linear_cross_entropy(fn) -> CheckResult:
     n, h, v, budget = 400, 8, 5000, 1 << 20
     hidden, weight, bias, target = _problem(rng, n, h, v)
     try:
-        report = peak_memory(call_quietly, fn, hidden, weight, bias, target, budget)
+        report = peak_memory(_quiet, fn, hidden, weight, bias, target, budget)
     except Exception as exc:
         return failed(
             "chunked_linear_cross_entropy",
