@@ -254,7 +254,9 @@ def raised_by_the_function_itself(fn, exc: BaseException) -> bool:
     return tb.tb_frame.f_code is code
 
 
-def call_learner(fn, args=(), kwargs=None, *, time_limit=None, budget=None) -> Call:
+def call_learner(
+    fn, args=(), kwargs=None, *, time_limit=None, budget=None, copy_inputs=True
+) -> Call:
     """Call ``fn(*args, **kwargs)`` with a time limit, capped output and copied inputs.
 
     Parameters
@@ -267,6 +269,9 @@ def call_learner(fn, args=(), kwargs=None, *, time_limit=None, budget=None) -> C
         Seconds; default :data:`TIME_LIMIT` (read at call time).
     budget : OutputBudget, optional
         Shared by the calls of one check, so that the cap holds for the whole report.
+    copy_inputs : bool, default True
+        ``False`` passes the inputs themselves (no in-place check): for a check that
+        watches the very objects the function gets (a stream, the memory it allocates).
 
     Returns
     -------
@@ -279,7 +284,10 @@ def call_learner(fn, args=(), kwargs=None, *, time_limit=None, budget=None) -> C
     problem = signature_problem(fn, args, kwargs)
     if problem is not None:
         return Call(signature_problem=problem)
-    given_args, given_kwargs = snapshot(tuple(args)), snapshot(kwargs)
+    if copy_inputs:
+        given_args, given_kwargs = snapshot(tuple(args)), snapshot(kwargs)
+    else:
+        given_args, given_kwargs = tuple(args), kwargs
     box: dict = {}
     finished = threading.Event()
 

@@ -164,14 +164,15 @@ def _call_ours(fn: Callable, *args, **kwargs):
         return fn(*args, **kwargs)
 
 
-def call_quietly(fn: Callable, *args, **kwargs):
+def call_quietly(fn: Callable, *args, copy_inputs: bool = True, **kwargs):
     """Call ``fn`` as a learner's function is called: NumPy's warnings silenced, a time
     limit (raises :class:`LearnerTimeout`), its printing capped.
 
     Returns what ``fn`` returns and raises what it raises. :func:`run_cases` and
     :func:`answer_of` do more (in-place changes, friendly reports): prefer those.
+    ``copy_inputs=False`` hands ``fn`` the inputs themselves, not copies.
     """
-    call = call_learner(fn, args, kwargs)
+    call = call_learner(fn, args, kwargs, copy_inputs=copy_inputs)
     if call.signature_problem is not None:
         raise TypeError(call.signature_problem)
     if call.timed_out:

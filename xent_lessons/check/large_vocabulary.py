@@ -18,17 +18,24 @@ from ..activations import logsumexp as _logsumexp
 from ..activations import softmax as _softmax
 from ..fused_linear import linear_cross_entropy_grad
 from ..memory import peak_memory
-from ._runner import Case, CheckResult, Mistake, failed, not_attempted, passed, run_cases
+from ._runner import (
+    Case,
+    CheckResult,
+    Mistake,
+    call_quietly,
+    failed,
+    not_attempted,
+    passed,
+    run_cases,
+)
 
 
 def _quiet(fn, *args):
-    """``fn(*args)`` in this thread, NumPy's warnings silenced: the stream and the
-    memory that these last checks watch must be the ones the function gets, not copies."""
-    import warnings
+    """``fn(*args)`` with the time limit and NumPy's warnings silenced, given the inputs
+    themselves: the stream and the memory that these checks watch must be the ones the
+    function gets, not copies."""
+    return call_quietly(fn, *args, copy_inputs=False)
 
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore")
-        return fn(*args)
 
 __all__ = ["chunked_linear_cross_entropy", "online_logsumexp"]
 
