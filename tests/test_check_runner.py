@@ -23,7 +23,7 @@ from xent_lessons.check import (
     check_answer,
     run_cases,
 )
-from xent_lessons.check._runner import call_quietly
+from xent_lessons.check._runner import call_quietly, failed
 
 CASES = [
     Case("a small vector", (np.array([1.0, 2.0]),), np.array([2.0, 4.0]), "multiply by two"),
@@ -582,3 +582,39 @@ def test_interrupting_the_kernel_stops_the_check_and_the_function():
     while threading.active_count() > threads and time.monotonic() < deadline:
         time.sleep(0.01)
     assert threading.active_count() == threads
+
+
+# ------------------------------------------------------- a wrapped function, a final check
+
+
+def test_a_wrapped_learner_is_judged_by_its_own_stub_and_signature():
+    def wrapped(fn):
+        return lambda x: fn(x)  # what a checker does to feed or measure the learner's call
+
+    result = run_cases("double", wrapped(stub), CASES, learner=stub)
+    assert result.status == NOT_ATTEMPTED, result.message
+
+    def two_parameters(x, y):
+        return 2 * x
+
+    result = run_cases("double", wrapped(two_parameters), CASES, learner=two_parameters)
+    assert_failed(result, "Keep the parameters of the exercise's stub")
+
+
+def test_the_final_check_runs_once_every_case_passed_and_can_fail():
+    seen = []
+
+    def double(x):
+        seen.append(x.shape)
+        return 2 * x
+
+    def too_many_calls():
+        if len(seen) <= 1:
+            return None
+        return failed("double", "counting the calls", "   2 calls", "call it once")
+
+    result = run_cases("double", double, CASES, final_check=too_many_calls)
+    assert_failed(result, "counting the calls", "call it once")
+    assert seen == [(2,), (2, 3)]  # the final check came after every case
+    result = run_cases("double", lambda x: 3 * x, CASES, final_check=too_many_calls)
+    assert_failed(result, "a small vector")  # a wrong value is reported first

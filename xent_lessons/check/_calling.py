@@ -254,9 +254,7 @@ def raised_by_the_function_itself(fn, exc: BaseException) -> bool:
     return tb.tb_frame.f_code is code
 
 
-def call_learner(
-    fn, args=(), kwargs=None, *, time_limit=None, budget=None, copy_inputs=True
-) -> Call:
+def call_learner(fn, args=(), kwargs=None, *, time_limit=None, budget=None) -> Call:
     """Call ``fn(*args, **kwargs)`` with a time limit, capped output and copied inputs.
 
     Parameters
@@ -269,9 +267,6 @@ def call_learner(
         Seconds; default :data:`TIME_LIMIT` (read at call time).
     budget : OutputBudget, optional
         Shared by the calls of one check, so that the cap holds for the whole report.
-    copy_inputs : bool, default True
-        ``False`` passes the inputs themselves (no in-place check): for a check that
-        watches the very objects the function gets (a stream, the memory it allocates).
 
     Returns
     -------
@@ -284,10 +279,7 @@ def call_learner(
     problem = signature_problem(fn, args, kwargs)
     if problem is not None:
         return Call(signature_problem=problem)
-    if copy_inputs:
-        given_args, given_kwargs = snapshot(tuple(args)), snapshot(kwargs)
-    else:
-        given_args, given_kwargs = tuple(args), kwargs
+    given_args, given_kwargs = snapshot(tuple(args)), snapshot(kwargs)
     box: dict = {}
     finished = threading.Event()
 

@@ -23,7 +23,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import _calling, _diagnosis
-from ._calling import LearnerTimeout, OutputBudget, call_learner, raised_by_the_function_itself
+from ._calling import (
+    Call,
+    LearnerTimeout,
+    OutputBudget,
+    call_learner,
+    raised_by_the_function_itself,
+    signature_problem,
+)
 from ._diagnosis import (
     RETURNED_NONE,
     Miss,
@@ -164,15 +171,14 @@ def _call_ours(fn: Callable, *args, **kwargs):
         return fn(*args, **kwargs)
 
 
-def call_quietly(fn: Callable, *args, copy_inputs: bool = True, **kwargs):
+def call_quietly(fn: Callable, *args, **kwargs):
     """Call ``fn`` as a learner's function is called: NumPy's warnings silenced, a time
     limit (raises :class:`LearnerTimeout`), its printing capped.
 
     Returns what ``fn`` returns and raises what it raises. :func:`run_cases` and
     :func:`answer_of` do more (in-place changes, friendly reports): prefer those.
-    ``copy_inputs=False`` hands ``fn`` the inputs themselves, not copies.
     """
-    call = call_learner(fn, args, kwargs, copy_inputs=copy_inputs)
+    call = call_learner(fn, args, kwargs)
     if call.signature_problem is not None:
         raise TypeError(call.signature_problem)
     if call.timed_out:
@@ -309,6 +315,8 @@ def run_cases(
     part_names: Sequence[str] | None = None,
     *,
     time_limit: float | None = None,
+    learner: Callable | None = None,
+    final_check: Callable[[], CheckResult | None] | None = None,
 ) -> CheckResult:
     """Call ``fn`` on every case; stop at the first miss and explain it.
 
@@ -317,21 +325,38 @@ def run_cases(
     compared afterwards, and a function that changed one in place fails. A case's
     ``expected`` may be a tuple (a function that returns several arrays), compared part by
     part and named with ``part_names``. ``mistakes`` lets a miss be named precisely (see
-    :class:`Mistake`).
+    :class:`Mistake`). ``learner`` is the learner's own function when ``fn`` wraps it (to
+    feed it a stream, or to measure its memory): its signature is the one checked, and a
+    ``NotImplementedError`` of its own is the untouched stub. ``final_check``, once every
+    case has passed, may still fail the check (on what the calls held or allocated).
     """
-    if not callable(fn):
+    learner = fn if learner is None else learner
+    if not callable(learner):
         return CheckResult(
             exercise,
             FAILED,
             f"❌ {exercise}: expected your function (the name, without calling it), "
-            f"got {short(fn)}.",
+            f"got {short(learner)}.",
         )
     budget = OutputBudget()
     for index, case in enumerate(cases):
-        call = call_learner(fn, case.args, case.kwargs, time_limit=time_limit, budget=budget)
+        problem = signature_problem(learner, case.args, case.kwargs)
+        if problem is not None:
+            call = Call(signature_problem=problem)
+        else:
+            call = call_learner(fn, case.args, case.kwargs, time_limit=time_limit, budget=budget)
         try:
-            result = _grade_call(exercise, fn, call, case, index == 0, mistakes, part_names, time_limit)
+            result = _grade_call(
+                exercise, learner, call, case, index == 0, mistakes, part_names, time_limit
+            )
         except Exception as exc:  # a bug of the checker: still a report, never a traceback
+            result = _internal_error(exercise, exc)
+        if result is not None:
+            return _with_output_note(result, budget)
+    if final_check is not None:
+        try:
+            result = final_check()
+        except Exception as exc:  # a bug of the checker
             result = _internal_error(exercise, exc)
         if result is not None:
             return _with_output_note(result, budget)
