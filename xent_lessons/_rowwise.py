@@ -57,7 +57,7 @@ def _executor() -> ThreadPoolExecutor:
 
 
 def _rows_per_chunk(n_classes: int, itemsize: int) -> int:
-    return max(1, _CHUNK_BYTES // (n_classes * itemsize))
+    return max(1, _CHUNK_BYTES // (max(n_classes, 1) * itemsize))
 
 
 def _row_ranges(n_rows: int, n_classes: int):
@@ -74,6 +74,8 @@ def _run(task, n_rows: int, n_classes: int) -> None:
     Every range is finished before this returns, also when one fails; the error of the
     first failing range (in row order) is the one raised.
     """
+    if n_rows == 0:  # an empty batch: nothing to do
+        return
     ranges = _row_ranges(n_rows, n_classes)
     futures = [_executor().submit(task, lo, hi) for lo, hi in ranges[1:]]
     errors = []

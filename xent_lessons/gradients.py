@@ -12,22 +12,28 @@ import numpy as np
 
 from . import _rowwise
 from ._validation import (
+    as_array,
     as_class_weight,
     as_float_array,
+    check_bool,
     check_ignore_index,
+    check_no_pos_inf,
     check_positive_scalar,
     check_reduction,
     check_unit_scalar,
+    to_output,
 )
 from .losses import (
     IndexTarget,
+    _binary_inputs,
+    _binary_weights,
     binary_cross_entropy_with_logits,
     categorical_cross_entropy,
     check_logit_rows,
+    class_layout,
     confident_rows,
     index_target_loss,
     is_probability_target,
-    logits_as_rows,
     probability_target,
     refine_log_sum,
 )
@@ -93,10 +99,13 @@ def categorical_cross_entropy_grad(
     reduction = check_reduction(reduction)
     smoothing = check_unit_scalar(label_smoothing, "label_smoothing")
     ignore_index = check_ignore_index(ignore_index)
-    z, single = logits_as_rows(logits)
+    return_loss = check_bool(return_loss, "return_loss")
+    layout = class_layout(logits)
+    z = layout.rows
     n_rows, n_classes = z.shape
+    target = as_array(target, "target")
     if is_probability_target(target):
-        t = probability_target(target, z, single, ignore_index, smoothing)
+        t = probability_target(target, layout, ignore_index, smoothing)
         w = as_class_weight(weight, n_classes, z.dtype)
         check_logit_rows(z)
         wt = t if w is None else t * w
@@ -109,14 +118,16 @@ def categorical_cross_entropy_grad(
                 logits, target, weight, ignore_index, reduction, label_smoothing
             )
     else:
-        target = IndexTarget.build(target, z, single, weight, ignore_index)
+        target = IndexTarget.build(target, layout, weight, ignore_index)
         # What each row's terms are divided by: the weighted mean's denominator, or 1.
-        # A mean over only ignored rows is 0 / 0; its gradient is 0, as autograd's is.
+        # A mean whose denominator is 0 is 0 / 0 = NaN; as in autograd, its gradient is
+        # NaN on the rows that count and 0 on ignored rows (all of them, when every row is
+        # ignored).
         per_row = 1.0
         if reduction == "mean" and target.denominator != 0:
             per_row = 1.0 / target.denominator
         elif reduction == "mean":
-            per_row = 0.0
+            per_row = np.where(target.valid, np.nan, 0.0)
         valid = target.valid.astype(np.float64)
         target_scale = (1 - smoothing) * target.row_weight * per_row
         class_offset = offset_scale = None
@@ -141,8 +152,8 @@ def categorical_cross_entropy_grad(
             lse_parts = refine_log_sum(lse_parts, rows, r)
         loss = None
         if return_loss:
-            loss = index_target_loss(z, lse_parts, target, reduction, smoothing, single)
-    grad = grad.reshape(n_classes) if single else grad
+            loss = index_target_loss(z, lse_parts, target, reduction, smoothing, layout)
+    grad = layout.from_rows(grad)
     return (loss, grad) if return_loss else grad
 
 
@@ -199,22 +210,26 @@ def binary_cross_entropy_with_logits_grad(
     array([-0.25,  0.25])
     """
     reduction = check_reduction(reduction)
-    loss = binary_cross_entropy_with_logits(logits, target, weight, pos_weight, reduction)
-    x = as_float_array(logits, "logits")
-    t = as_float_array(target, "target").astype(x.dtype, copy=False)
+    return_loss = check_bool(return_loss, "return_loss")
+    x, t, out_dtype = _binary_inputs(logits, target, "logits")
+    check_no_pos_inf(x, "logits")
+    w, pw = _binary_weights(weight, pos_weight, x.shape, x.dtype)
     e = np.exp(-np.abs(x))  # no overflow, and no +inf when x is -inf
     sig_x = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
     sig_neg_x = np.where(x >= 0, e / (1 + e), 1 / (1 + e))
-    pos_coef = t if pos_weight is None else np.asarray(pos_weight, dtype=x.dtype) * t
+    pos_coef = t if pw is None else pw * t
     # (1 - t) sigma(x) - p_w t sigma(-x): two terms that never cancel for t = 0 or 1, where
     # (1 - t) - l_p sigma(-x) loses sigma(x) = 3.7e-44 at x = -100 in 1 - sigma(-x).
     grad = (1 - t) * sig_x - pos_coef * sig_neg_x
-    if weight is not None:
-        grad = grad * np.asarray(weight, dtype=x.dtype)
+    if w is not None:
+        grad = grad * w
     grad = np.broadcast_to(grad, x.shape).astype(x.dtype)
-    if reduction == "mean":
+    if reduction == "mean" and x.size:
         grad /= x.dtype.type(x.size)
-    return (loss, grad) if return_loss else grad
+    grad = to_output(grad, out_dtype)
+    if not return_loss:
+        return grad
+    return binary_cross_entropy_with_logits(logits, target, weight, pos_weight, reduction), grad
 
 
 def numerical_gradient(f, x, eps=1e-6):

@@ -11,24 +11,28 @@ or ``TypeError`` that names the argument.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from . import _rowwise
 from ._validation import (
+    as_array,
     as_class_indices,
     as_class_weight,
     as_float_array,
+    as_real_array,
     broadcast_to,
     check_distribution,
+    check_finite,
     check_ignore_index,
     check_in_unit_interval,
     check_no_pos_inf,
     check_reduction,
     check_same_shape,
     check_unit_scalar,
-    to_python_scalar,
+    to_output,
 )
 from .activations import log_softmax
 
@@ -44,39 +48,50 @@ __all__ = [
 BCE_LOG_CLAMP = -100.0
 
 
-def _reduce(per_element: np.ndarray, reduction: str, denominator=None):
-    """Apply ``reduction``; the mean divides by ``denominator`` (default: the count)."""
+def _reduce(per_element: np.ndarray, reduction: str, denominator=None, out_dtype=None):
+    """Apply ``reduction``; the mean divides by ``denominator`` (default: the count).
+
+    An empty batch sums to 0 and has a mean of NaN (0 / 0), as in PyTorch. ``"none"``
+    returns the array in ``out_dtype`` (float16 in, float16 out).
+    """
     if reduction == "none":
-        return per_element
+        return per_element if out_dtype is None else to_output(per_element, out_dtype)
     total = per_element.sum(dtype=np.float64)
     if reduction == "sum":
         return float(total)
     count = per_element.size if denominator is None else denominator
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return float(np.float64(total) / np.float64(count))
+    if count == 0:
+        # 0 / 0: an empty batch, every row ignored, or weights that sum to 0 over the
+        # targets (where PyTorch's weighted mean is NaN too, label smoothing or not).
+        return math.nan
+    return float(np.float64(total) / np.float64(count))
 
 
 # --------------------------------------------------------------------------- binary
 
 
 def _binary_weights(weight, pos_weight, shape, dtype):
+    """Finite weights broadcast to ``shape``: an infinite weight would make the loss inf/NaN."""
     w = None
     if weight is not None:
-        w = broadcast_to(as_float_array(weight, "weight").astype(dtype), shape, "weight", "input")
+        w = as_float_array(weight, "weight", allow_empty=True)
+        check_finite(w, "weight")
+        w = broadcast_to(w.astype(dtype), shape, "weight", "input")
     pw = None
     if pos_weight is not None:
-        pw = broadcast_to(
-            as_float_array(pos_weight, "pos_weight").astype(dtype), shape, "pos_weight", "logits"
-        )
+        pw = as_float_array(pos_weight, "pos_weight", allow_empty=True)
+        check_finite(pw, "pos_weight")
+        pw = broadcast_to(pw.astype(dtype), shape, "pos_weight", "logits")
     return w, pw
 
 
 def _binary_inputs(x, target, x_name):
-    x = as_float_array(x, x_name)
-    t = as_float_array(target, "target")
+    """``(x, t, out_dtype)``: the input and the target in one compute dtype."""
+    x, out_dtype = as_real_array(x, x_name)
+    t, _ = as_real_array(target, "target")
     check_same_shape(x, t, x_name, "target")
     check_in_unit_interval(t, "target")
-    return x, t.astype(x.dtype, copy=False)
+    return x, t.astype(x.dtype, copy=False), out_dtype
 
 
 def binary_cross_entropy(probs, target, weight=None, reduction="mean"):
@@ -116,7 +131,7 @@ def binary_cross_entropy(probs, target, weight=None, reduction="mean"):
     100.0
     """
     reduction = check_reduction(reduction)
-    p, t = _binary_inputs(probs, target, "probs")
+    p, t, out_dtype = _binary_inputs(probs, target, "probs")
     check_in_unit_interval(p, "probs")
     w, _ = _binary_weights(weight, None, p.shape, p.dtype)
     clamp = p.dtype.type(BCE_LOG_CLAMP)
@@ -126,7 +141,7 @@ def binary_cross_entropy(probs, target, weight=None, reduction="mean"):
     loss = -(t * log_p + (1 - t) * log_1mp)
     if w is not None:
         loss = loss * w
-    return _reduce(loss, reduction)
+    return _reduce(loss, reduction, out_dtype=out_dtype)
 
 
 def binary_cross_entropy_with_logits(
@@ -176,9 +191,8 @@ def binary_cross_entropy_with_logits(
     array([10000., 10000.])
     """
     reduction = check_reduction(reduction)
-    x, t = _binary_inputs(logits, target, "logits")
-    if np.isposinf(x).any():
-        raise ValueError("logits contains +inf; expected finite values or -inf")
+    x, t, out_dtype = _binary_inputs(logits, target, "logits")
+    check_no_pos_inf(x, "logits")
     w, pw = _binary_weights(weight, pos_weight, x.shape, x.dtype)
     log1p_exp = np.log1p(np.exp(-np.abs(x)))
     softplus_x = np.maximum(x, 0) + log1p_exp  # -log(1 - sigmoid(x)); 0 at x = -inf
@@ -191,21 +205,88 @@ def binary_cross_entropy_with_logits(
         )
     if w is not None:
         loss = loss * w
-    return _reduce(loss, reduction)
+    return _reduce(loss, reduction, out_dtype=out_dtype)
 
 
 # ----------------------------------------------------------------------- categorical
 
 
-def logits_as_rows(logits, name="logits"):
-    """``(N, C)`` float logits, C-contiguous; a single ``(C,)`` sample becomes one row."""
-    z = as_float_array(logits, name)
-    if z.ndim not in (1, 2):
+@dataclass
+class ClassLayout:
+    """Logits with the classes on dim 1, as the ``(M, C)`` rows the kernels work on.
+
+    PyTorch's shapes: ``(C,)`` for one sample, ``(N, C)`` for a batch, and
+    ``(N, C, d1, ..., dk)`` for a batch of K-dimensional samples (a sequence model's
+    ``(batch, vocab, time)``, an image's ``(N, C, H, W)``), whose class-index targets have
+    the shape ``(N, d1, ..., dk)``. Every position is one row of the kernels:
+    ``M = N * d1 * ... * dk``.
+    """
+
+    rows: np.ndarray  # (M, C), C-contiguous, in the compute dtype
+    shape: tuple  # the logits' shape as given
+    out_dtype: np.dtype  # the dtype of array results (float16 in, float16 out)
+
+    @property
+    def n_classes(self) -> int:
+        return self.shape[self.class_axis]
+
+    @property
+    def single(self) -> bool:
+        return len(self.shape) == 1
+
+    @property
+    def class_axis(self) -> int:
+        return 0 if self.single else 1
+
+    @property
+    def batch_shape(self) -> tuple:
+        """The shape of class-index targets, and of the loss for ``reduction="none"``."""
+        return () if self.single else (self.shape[0], *self.shape[2:])
+
+    def to_rows(self, arr: np.ndarray) -> np.ndarray:
+        """An array of the logits' shape as ``(M, C)`` rows (classes last, C-contiguous)."""
+        if len(self.shape) > 2:
+            arr = np.moveaxis(arr, 1, -1)
+        return np.ascontiguousarray(arr).reshape(-1, self.n_classes)
+
+    def from_rows(self, rows: np.ndarray) -> np.ndarray:
+        """``(M, C)`` rows (a gradient) back in the logits' shape and output dtype."""
+        if len(self.shape) > 2:
+            rows = np.moveaxis(rows.reshape(*self.batch_shape, self.n_classes), -1, 1)
+            rows = np.ascontiguousarray(rows)
+        return to_output(rows.reshape(self.shape), self.out_dtype)
+
+    def per_position(self, per_row: np.ndarray):
+        """Per-row losses as ``reduction="none"`` returns them: the targets' shape."""
+        if self.single:
+            return float(per_row[0])
+        return to_output(per_row.reshape(self.batch_shape), self.out_dtype)
+
+
+def class_layout(logits, name="logits") -> ClassLayout:
+    """Validated logits (or log-probabilities) of any of PyTorch's shapes, as rows."""
+    z, out_dtype = as_real_array(logits, name)
+    if z.ndim == 0:
         raise ValueError(
-            f"{name} must have shape (N, C) or (C,); got {z.ndim} dimensions {z.shape}"
+            f"{name} must have shape (C,), (N, C) or (N, C, d1, ..., dk) with the classes "
+            f"on dim 1; got a scalar ({z.item()!r})"
         )
-    single = z.ndim == 1
-    return np.ascontiguousarray(z.reshape(1, -1) if single else z), single
+    layout = ClassLayout(z, z.shape, out_dtype)
+    n_positions = math.prod(layout.batch_shape)
+    if z.shape[layout.class_axis] == 0 and n_positions > 0:  # an empty batch is fine
+        raise ValueError(
+            f"{name} is empty along its class axis (dim {layout.class_axis}) of shape "
+            f"{z.shape}: expected at least one class"
+        )
+    layout.rows = layout.to_rows(z)
+    return layout
+
+
+def logits_as_rows(logits, name="logits"):
+    """``(rows, single)``: the ``(M, C)`` rows of :func:`class_layout`, and whether the
+    logits were one ``(C,)`` sample (kept for code written against the 2-D version)."""
+    layout = class_layout(logits, name)
+    return layout.rows, layout.single
 
 
 def check_logit_rows(z: np.ndarray) -> None:
@@ -214,7 +295,7 @@ def check_logit_rows(z: np.ndarray) -> None:
     (The index-target kernels in :mod:`._rowwise` make these checks as they go.)
     """
     check_no_pos_inf(z, "logits")
-    if np.isneginf(z.max(axis=1)).any():
+    if z.size and np.isneginf(z.max(axis=1)).any():
         raise ValueError(
             "logits has a row whose entries are all -inf: no class is possible, "
             "so the loss is undefined"
@@ -223,26 +304,38 @@ def check_logit_rows(z: np.ndarray) -> None:
 
 def is_probability_target(target) -> bool:
     """Float targets are class probabilities; integer targets are class indices (as in torch)."""
-    return np.asarray(target).dtype.kind == "f"
+    return as_array(target, "target").dtype.kind == "f"
 
 
-def probability_target(target, z: np.ndarray, single: bool, ignore_index: int, smoothing: float):
-    """Validated (and label-smoothed) probability targets, shaped like the 2-D logits."""
+def probability_target(target, layout: ClassLayout, ignore_index: int, smoothing: float):
+    """Validated (and label-smoothed) probability targets, as the logits' ``(M, C)`` rows.
+
+    The rows must sum to 1 to the precision the target was given in (a float32 softmax
+    as the target of float64 logits sums to 1 only to float32's precision).
+    """
     if ignore_index != -100:
         raise ValueError(
             "ignore_index is only for class-index targets; target holds class probabilities, "
             f"so leave ignore_index at its default (-100), got {ignore_index}"
         )
-    t = as_float_array(target, "target").astype(z.dtype, copy=False)
-    expected = z.shape[1:] if single else z.shape
-    if t.shape != expected:
+    t, given_dtype = as_real_array(target, "target")
+    if t.size == 0 and math.prod(layout.batch_shape) > 0:
         raise ValueError(
-            f"target of class probabilities must have the logits' shape {expected}; got {t.shape}"
+            f"target is empty; expected class indices of shape {layout.batch_shape} or class "
+            f"probabilities of the logits' shape {layout.shape}"
         )
-    t = t.reshape(z.shape)
-    check_distribution(t, "target", axis=1)
+    if t.shape != layout.shape:
+        hint = ""
+        if t.shape == layout.batch_shape:
+            hint = " (class indices must be integers: use target.astype(int))"
+        raise ValueError(
+            f"target of class probabilities must have the logits' shape {layout.shape}; "
+            f"got {t.shape}{hint}"
+        )
+    check_distribution(t, "target", axis=layout.class_axis, given_dtype=given_dtype)
+    t = layout.to_rows(t.astype(layout.rows.dtype, copy=False))
     if smoothing > 0:
-        t = t * (1 - smoothing) + smoothing / z.shape[1]
+        t = t * (1 - smoothing) + smoothing / layout.n_classes
     return t
 
 
@@ -257,11 +350,19 @@ class IndexTarget:
     denominator: float  # what "mean" divides by: the sum of row weights (torch's rule)
 
     @classmethod
-    def build(cls, target, z: np.ndarray, single: bool, weight, ignore_index: int):
+    def build(cls, target, layout: ClassLayout, weight, ignore_index: int):
+        z = layout.rows
         n_rows, n_classes = z.shape
-        if single:
-            target = np.reshape(target, (1,)) if np.ndim(target) == 0 else target
-        t = as_class_indices(target, "target", n_rows, n_classes, ignore_index)
+        if layout.single:
+            target = as_array(target, "target")
+            target = target.reshape(1) if target.ndim == 0 else target
+            t = as_class_indices(target, "target", 1, n_classes, ignore_index)
+        elif len(layout.shape) == 2:
+            t = as_class_indices(target, "target", n_rows, n_classes, ignore_index)
+        else:
+            t = as_class_indices(
+                target, "target", n_rows, n_classes, ignore_index, shape=layout.batch_shape
+            ).reshape(-1)
         valid = t != ignore_index
         index = np.where(valid, t, 0)
         w = as_class_weight(weight, n_classes, z.dtype)
@@ -310,10 +411,12 @@ def refine_log_sum(lse_parts, rows, r):
     return row_max, log_sum
 
 
-def index_target_loss(z, lse_parts, target: IndexTarget, reduction: str, smoothing: float, single):
+def index_target_loss(
+    z, lse_parts, target: IndexTarget, reduction: str, smoothing: float, layout: ClassLayout
+):
     """The loss from each row's logsumexp: ``w[y] * (lse - z[y])``, plus label smoothing.
 
-    ``lse_parts`` is ``(row_max, log_sum)`` from :mod:`._rowwise`.
+    ``lse_parts`` is ``(row_max, log_sum)`` from :mod:`._rowwise`; ``z`` the layout's rows.
     """
     n_rows, n_classes = z.shape
     row_max, log_sum = lse_parts
@@ -335,7 +438,7 @@ def index_target_loss(z, lse_parts, target: IndexTarget, reduction: str, smoothi
         smooth = np.where(target.valid, smooth, 0).astype(z.dtype)
         per_row = (1 - smoothing) * nll + (smoothing / n_classes) * smooth
     if reduction == "none":
-        return to_python_scalar(per_row[0]) if single else per_row
+        return layout.per_position(per_row)
     return _reduce(per_row, reduction, target.denominator)
 
 
@@ -344,33 +447,41 @@ def categorical_cross_entropy(
 ):
     r"""Cross-entropy of softmax(logits) against class indices or class probabilities.
 
-    The same as ``torch.nn.functional.cross_entropy``: it takes logits, not probabilities.
+    The same as ``torch.nn.functional.cross_entropy``: it takes logits, not probabilities,
+    in any of its shapes, with the classes on dim 1.
 
     Parameters
     ----------
     logits : array_like
-        Shape ``(N, C)``, or ``(C,)`` for one sample. Finite, or ``-inf`` for an impossible
-        class (at least one finite logit per row).
+        Shape ``(N, C)``; ``(C,)`` for one sample; or ``(N, C, d1, ..., dk)`` for K
+        dimensions per sample, such as a sequence model's ``(batch, vocab, time)``, taken
+        as it is. Finite, or ``-inf`` for an impossible class (at least one finite logit
+        per position). float16 is computed in float32 and returned as float16. A PyTorch
+        tensor is read as its values (``requires_grad`` is fine).
     target : array_like
-        Either integer class indices of shape ``(N,)`` (a scalar for one sample), or float
-        class probabilities of the logits' shape, each row summing to 1.
+        Either integer class indices of shape ``(N,)`` (a scalar for one sample;
+        ``(N, d1, ..., dk)`` for K-dimensional logits), or float class probabilities of the
+        logits' shape, summing to 1 along dim 1 (to the precision of their dtype).
     weight : array_like, optional
-        One weight per class, shape ``(C,)``.
+        One finite weight per class, shape ``(C,)``.
     ignore_index : int, optional
-        Rows whose target index equals it add nothing and do not count in the mean
+        Positions whose target index equals it add nothing and do not count in the mean
         (padding). Only for index targets.
     reduction : {"mean", "sum", "none"}
         ``"mean"`` divides the sum by the sum of the targets' weights (the count without
-        ``weight``, ignored rows left out) for index targets, and by ``N`` for probability
-        targets; ``"none"`` returns the per-row losses.
+        ``weight``, ignored positions left out) for index targets, and by the number of
+        positions for probability targets; ``"none"`` returns the per-position losses.
     label_smoothing : float, optional
         In [0, 1]: the target becomes ``(1 - ε) · onehot + ε / C``.
 
     Returns
     -------
     float or ndarray
-        A Python ``float``; for ``"none"`` an array of shape ``(N,)`` in the logits' dtype.
-        NaN for a mean over rows that are all ignored (0 / 0), as in PyTorch.
+        A Python ``float``; for ``"none"`` an array of the index target's shape (``(N,)``,
+        ``(N, d1, ..., dk)``) in the logits' dtype, or a ``float`` for one sample.
+        An empty batch (``N = 0``, or a trailing dimension of size 0) sums to 0, has a
+        mean of NaN and an empty ``"none"``, as in PyTorch; so does a mean whose
+        denominator is 0 (every position ignored, or weights that are 0 at every target).
 
     Notes
     -----
@@ -383,6 +494,10 @@ def categorical_cross_entropy(
     :math:`\ell_i = (1 - \varepsilon)\,w_{y_i}(-\log q_{i,y_i})
     + \frac{\varepsilon}{C} \sum_c w_c (-\log q_{ic})`, and the weighted mean divides both
     parts by :math:`\sum_i w_{y_i}`.
+
+    K-dimensional logits are the same loss at every position: ``(N, C, T)`` logits with
+    ``(N, T)`` targets give what ``(N * T, C)`` rows (the classes moved last) with the
+    flattened targets give, with ``"none"`` shaped ``(N, T)``.
 
     For index targets no one-hot matrix and no (N, C) log-probability array is built: each
     row's loss is :math:`\operatorname{LSE}(z_i) - z_{i, y_i}`, computed in cache-sized chunks.
@@ -399,50 +514,62 @@ def categorical_cross_entropy(
     True
     >>> categorical_cross_entropy([[0.0, 0.0], [5.0, 0.0]], [1, -100], reduction="none")
     array([0.69314718, 0.        ])
+
+    A batch of 2 sequences of 3 steps over 4 classes, ``(batch, classes, time)``:
+
+    >>> z = np.zeros((2, 4, 3))
+    >>> categorical_cross_entropy(z, [[0, 1, 2], [3, 3, -100]], reduction="none").round(4)
+    array([[1.3863, 1.3863, 1.3863],
+           [1.3863, 1.3863, 0.    ]])
     """
     reduction = check_reduction(reduction)
     smoothing = check_unit_scalar(label_smoothing, "label_smoothing")
     ignore_index = check_ignore_index(ignore_index)
-    z, single = logits_as_rows(logits)
+    layout = class_layout(logits)
+    z = layout.rows
+    target = as_array(target, "target")
     if is_probability_target(target):
-        t = probability_target(target, z, single, ignore_index, smoothing)
-        w = as_class_weight(weight, z.shape[1], z.dtype)
+        t = probability_target(target, layout, ignore_index, smoothing)
+        w = as_class_weight(weight, layout.n_classes, z.dtype)
         check_logit_rows(z)
         log_q = log_softmax(z, axis=1)
         wt = t if w is None else t * w
         with np.errstate(invalid="ignore"):
             per_row = -np.where(wt == 0, 0, wt * log_q).sum(axis=1)  # 0 * log 0 = 0
         if reduction == "none":
-            return to_python_scalar(per_row[0]) if single else per_row
+            return layout.per_position(per_row)
         return _reduce(per_row, reduction, z.shape[0])
-    target = IndexTarget.build(target, z, single, weight, ignore_index)
+    target = IndexTarget.build(target, layout, weight, ignore_index)
     lse_parts = _rowwise.row_logsumexp(z)
     lse_parts = refine_log_sum(lse_parts, *confident_rows(z, target, lse_parts))
-    return index_target_loss(z, lse_parts, target, reduction, smoothing, single)
+    return index_target_loss(z, lse_parts, target, reduction, smoothing, layout)
 
 
 def nll_loss(log_probs, target, weight=None, ignore_index=-100, reduction="mean"):
     r"""Negative log-likelihood of class indices, given log-probabilities.
 
-    ``categorical_cross_entropy(z, y)`` is ``nll_loss(log_softmax(z), y)``; this is the
-    second half, as in ``torch.nn.functional.nll_loss``.
+    ``categorical_cross_entropy(z, y)`` is ``nll_loss(log_softmax(z, axis=1), y)``; this is
+    the second half, as in ``torch.nn.functional.nll_loss``.
 
     Parameters
     ----------
     log_probs : array_like
-        Log-probabilities, shape ``(N, C)`` or ``(C,)``; ``-inf`` for probability 0.
+        Log-probabilities with the classes on dim 1: shape ``(N, C)``, ``(C,)`` or
+        ``(N, C, d1, ..., dk)``; ``-inf`` for probability 0.
     target : array_like of int
-        Class indices, shape ``(N,)`` (a scalar for one sample).
+        Class indices, shape ``(N,)`` (a scalar for one sample; ``(N, d1, ..., dk)`` for
+        K-dimensional input).
     weight : array_like, optional
-        One weight per class, shape ``(C,)``.
+        One finite weight per class, shape ``(C,)``.
     ignore_index : int, optional
-        Rows with this target add nothing and do not count in the mean.
+        Positions with this target add nothing and do not count in the mean.
     reduction : {"mean", "sum", "none"}
         The mean divides by the sum of the targets' weights.
 
     Returns
     -------
     float or ndarray
+        As in :func:`categorical_cross_entropy` (empty batches too).
 
     Notes
     -----
@@ -456,14 +583,14 @@ def nll_loss(log_probs, target, weight=None, ignore_index=-100, reduction="mean"
     """
     reduction = check_reduction(reduction)
     ignore_index = check_ignore_index(ignore_index)
-    lp, single = logits_as_rows(log_probs, "log_probs")
-    if np.isposinf(lp).any():
+    layout = class_layout(log_probs, "log_probs")
+    lp = layout.rows
+    if lp.size and np.isposinf(lp.max()):
         raise ValueError("log_probs contains +inf; expected log-probabilities (<= 0) or -inf")
-    target = IndexTarget.build(target, lp, single, weight, ignore_index)
+    target = IndexTarget.build(target, layout, weight, ignore_index)
     picked = lp[np.arange(lp.shape[0]), target.index]
     with np.errstate(invalid="ignore"):
         per_row = np.where(target.valid, -target.row_weight * picked, 0).astype(lp.dtype)
     if reduction == "none":
-        return to_python_scalar(per_row[0]) if single else per_row
+        return layout.per_position(per_row)
     return _reduce(per_row, reduction, target.denominator)
-
