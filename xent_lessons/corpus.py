@@ -13,7 +13,7 @@ Nothing is downloaded: the file is part of the package.
 'CHAPTER XI'
 >>> alphabet = corpus.Alphabet.of(corpus.alice())
 >>> len(alphabet), alphabet.encode("Alice")
-(72, array([27, 57, 60, 54, 56]))
+(72, array([16, 57, 54, 48, 50]))
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def alice_split() -> tuple[str, str]:
     Examples
     --------
     >>> train, held_out = alice_split()
-    >>> train.endswith("\\n\\n\\n\\n") and held_out.startswith("CHAPTER XI")
+    >>> held_out.startswith("CHAPTER XI") and "CHAPTER X\\n" in train
     True
     """
     text = alice()

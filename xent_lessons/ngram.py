@@ -19,12 +19,14 @@ character of a text is then scored, whatever :math:`k`.
 
 >>> from xent_lessons.ngram import CharNGramModel
 >>> model = CharNGramModel("abracadabra", order=1, alpha=0.5)
->>> model.counts("a")            # what followed "a": a b c d r
-array([0, 2, 1, 1, 0])
+>>> model.alphabet.chars        # the text's characters and the padding newline
+'\nabcdr'
+>>> model.counts("a")            # what followed "a": never a, twice b, once c, once d
+array([0, 0, 2, 1, 1, 0])
 >>> model.probabilities("a").round(3)
-array([0.077, 0.385, 0.231, 0.231, 0.077])
+array([0.071, 0.071, 0.357, 0.214, 0.214, 0.071])
 >>> round(model.bits_per_char("abracadabra"), 4)
-1.6711
+1.4237
 """
 
 from __future__ import annotations
@@ -139,12 +141,12 @@ class CharNGramModel:
     Examples
     --------
     >>> model = CharNGramModel("the cat sat on the mat", order=2, alpha=0.1)
-    >>> model.counts("th")
-    array([0, 0, 0, 2, 0, 0, 0, 0, 0, 0])
     >>> model.alphabet.chars
-    ' acehmnost'
-    >>> model.probabilities("th")[model.alphabet.index["e"]].round(4)
-    np.float64(0.6667)
+    '\n acehmnost'
+    >>> model.counts("th")  # "th" was followed by "e" twice
+    array([0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0])
+    >>> model.probabilities("th")[model.alphabet.index["e"]].round(4)  # (2 + 0.1) / (2 + 1.1)
+    np.float64(0.6774)
     """
 
     def __init__(self, train, order, alpha=1.0, alphabet=None, pad=DEFAULT_PAD):
@@ -378,7 +380,7 @@ def bits_per_char_by_order(train, test, orders, alpha=1.0, alphabet=None):
     Examples
     --------
     >>> bits_per_char_by_order("abab" * 10, "abab", orders=[0, 1], alpha=1.0).round(3)
-    array([1.   , 0.089])
+    array([1.034, 0.35 ])
     """
     if alphabet is None:
         alphabet = Alphabet.of(train, test, DEFAULT_PAD)

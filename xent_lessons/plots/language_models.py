@@ -8,9 +8,8 @@ Space and newline are shown as ``␣`` and ``↵``.
 
 from __future__ import annotations
 
-from fractions import Fraction
-
 import textwrap
+from fractions import Fraction
 
 import numpy as np
 
@@ -255,7 +254,8 @@ def compression_bars(ax, sizes, n_chars, bound=None):
     if bound is not None:
         line = ax.axvline(bound, color=style.MODEL, ls="--", lw=1.2,
                           label=f"the model's cross-entropy: {bound:.3f} bits/char")
-        ax.legend(fontsize="small", loc="upper right")
+        ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.2),
+                  frameon=False)
     style.label_axes(ax, "compressed size (bits per character)")
     ax.grid(True, axis="y", alpha=0)
     return {"bars": bars, "bound": line}
