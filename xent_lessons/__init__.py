@@ -75,10 +75,14 @@ __all__ = [
 
 # Submodules that import heavy libraries (matplotlib, ipywidgets) load on first access.
 _LAZY_SUBMODULES = {
+    "arithmetic_coding",
     "check",
+    "corpus",
     "huffman",
     "letter_frequencies",
+    "ngram",
     "plots",
+    "sequences",
     "style",
     "training",
     "widgets",

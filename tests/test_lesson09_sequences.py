@@ -1,0 +1,173 @@
+"""Lesson 09 (cross-entropy over sequences): its checkers, widget and plot functions.
+
+The checkers must accept the reference solutions of the solution notebook and reject the
+typical wrong answers (no shift, an off-by-one mask, masked inputs, the mean of micro-batch
+means, padding in the count) with a message that names the slip.
+"""
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+import xent_lessons as xl
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # for notebook_code
+from notebook_code import solution_function
+
+NOTEBOOK = "09_sequence_cross_entropy"
+
+
+def _ax():
+    return Figure().subplots()
+
+
+def assert_fails(result, *words):
+    assert result.status == "failed", result.message
+    for word in words:
+        assert word in result.message, (word, result.message)
+
+
+def _stub(*args):
+    raise NotImplementedError("Exercise: replace this line with your code")
+
+
+# ------------------------------------------------------------------ shift_and_mask
+
+
+def test_shift_and_mask_checker_accepts_the_reference_solution():
+    result = xl.check.shift_and_mask(solution_function(NOTEBOOK, "shift_and_mask"))
+    assert result.status == "passed", result.message
+
+
+def _shift(tokens, lengths, ignore_index=-100, offset=1, strict=True, mask_inputs=False,
+           fixed=None):
+    tokens, lengths = np.asarray(tokens), np.asarray(lengths)
+    ignore = ignore_index if fixed is None else fixed
+    inputs = tokens[:, :-1].copy()
+    targets = tokens[:, offset:].copy() if offset else tokens[:, :-1].copy()
+    positions = np.arange(1, tokens.shape[1])
+    pad = positions[None, :] >= lengths[:, None] if strict else positions[None, :] > lengths[:, None]
+    targets[pad] = ignore
+    if mask_inputs:
+        inputs[pad] = ignore
+    return inputs, targets
+
+
+@pytest.mark.parametrize(
+    ("wrong", "words"),
+    [
+        (lambda t, n, i: _shift(t, n, i, offset=0), ["no padding", "shifted by one"]),
+        (lambda t, n, i: _shift(t, n, i, strict=False), ["second padded", "off by one"]),
+        (lambda t, n, i: (np.asarray(t)[:, :-1], np.asarray(t)[:, 1:]), ["must get ignore_index"]),
+        (lambda t, n, i: _shift(t, n, i, mask_inputs=True), ["inputs:", "mask the targets only"]),
+        (lambda t, n, i: _shift(t, n, i, fixed=-100), ["another ignore_index", "not the number -100"]),
+    ],
+)
+def test_shift_and_mask_checker_names_the_mistake(wrong, words):
+    assert_fails(xl.check.shift_and_mask(wrong), *words)
+
+
+def test_shift_and_mask_checker_reports_the_stub():
+    assert xl.check.shift_and_mask(_stub).status == "not attempted"
+
+
+# ---------------------------------------------------------------- accumulated_loss
+
+
+def test_accumulated_loss_checker_accepts_the_reference_solution():
+    result = xl.check.accumulated_loss(solution_function(NOTEBOOK, "accumulated_loss"))
+    assert result.status == "passed", result.message
+
+
+def _mean_of_means(batches, ignore_index=-100):
+    return np.mean([xl.categorical_cross_entropy(z, t, ignore_index=ignore_index)
+                    for z, t in batches])
+
+
+def _all_positions(batches, ignore_index=-100):
+    total = sum(xl.categorical_cross_entropy(z, t, ignore_index=ignore_index, reduction="sum")
+                for z, t in batches)
+    return total / sum(t.size for _, t in batches)
+
+
+def _per_sequence(batches, ignore_index=-100):
+    total = sum(xl.categorical_cross_entropy(z, t, ignore_index=ignore_index, reduction="sum")
+                for z, t in batches)
+    return total / sum(t.shape[0] for _, t in batches)
+
+
+@pytest.mark.parametrize(
+    ("wrong", "words"),
+    [
+        (_mean_of_means, ["different numbers of real tokens", "mean of the micro-batch means"]),
+        (_all_positions, ["counted the padded positions"]),
+        (_per_sequence, ["number of sequences"]),
+        (lambda b, i: float(np.nanmean([xl.categorical_cross_entropy(z, t) for z, t in b])),
+         ["mean of the micro-batch means"]),
+    ],
+)
+def test_accumulated_loss_checker_names_the_mistake(wrong, words):
+    assert_fails(xl.check.accumulated_loss(wrong), *words)
+
+
+def test_accumulated_loss_checker_reports_the_stub():
+    assert xl.check.accumulated_loss(_stub).status == "not attempted"
+
+
+# ------------------------------------------------------------------- the widget
+
+
+def test_accumulation_weights_widget_moves_the_steps():
+    w = xl.widgets.accumulation_weights()
+    assert w.readout_text.splitlines()[0] == (
+        "N = 750 tokens: the token mean gives each 1/750 = 0.00133"
+    )
+    naive = w.artists["naive"].get_data()
+    np.testing.assert_allclose(naive.values, 750 / (4 * np.array([50, 200, 100, 400])))
+    np.testing.assert_allclose(naive.edges, np.array([0, 50, 250, 350, 750]) / 750)
+    for name in ("n1", "n2", "n3", "n4"):
+        w.controls[name].value = 100
+    np.testing.assert_allclose(w.artists["naive"].get_data().values, 1.0)  # equal sizes: fair
+    np.testing.assert_allclose(w.artists["right"].get_data().values, 1.0)
+    w.controls["n1"].value = 1
+    w.controls["n2"].value = w.controls["n3"].value = w.controls["n4"].value = 400
+    assert w.artists["naive"].get_data().values[0] == pytest.approx(1201 / 4)
+    assert w.readout_text.endswith("weighs 400.0 times one of micro-batch 2")
+
+
+def test_accumulation_weights_checks_its_arguments():
+    with pytest.raises(ValueError, match="4 integers from 1 to 400"):
+        xl.widgets.accumulation_weights(token_counts=(1, 2, 3))
+    with pytest.raises(ValueError, match="4 integers from 1 to 400"):
+        xl.widgets.accumulation_weights(token_counts=(0, 2, 3, 4))
+
+
+# ------------------------------------------------------------------------ plots
+
+
+def test_padded_targets_marks_the_ignored_cells():
+    mesh = xl.plots.padded_targets(_ax(), [[1, 2, -100], [0, -100, -100]], "ab c")
+    assert mesh.get_array().reshape(2, 3).tolist() == [[1.0, 1.0, 0.0], [1.0, 0.0, 0.0]]
+    with pytest.raises(ValueError, match="integer token ids"):
+        xl.plots.padded_targets(_ax(), [[0.5]], "ab")
+
+
+def test_token_weight_steps_areas_are_the_total_weights():
+    counts = [3, 1]
+    naive, right = xl.sequences.micro_batch_token_weights(counts)
+    art = xl.plots.token_weight_steps(_ax(), counts, naive, right)
+    data = art["naive"].get_data()
+    areas = data.values * np.diff(data.edges)
+    np.testing.assert_allclose(areas, [0.5, 0.5])  # 1 / M each
+    right_data = art["right"].get_data()
+    np.testing.assert_allclose(right_data.values * np.diff(right_data.edges), [0.75, 0.25])
+
+
+def test_training_bpc_curves_draws_the_references():
+    art = xl.plots.training_bpc_curves(_ax(), [1, 2, 3], [5.0, 4.0, 3.6], ([1, 3], [5.1, 3.7]),
+                                       references={"counts": 3.5})
+    assert list(art["held_out"].get_ydata()) == [5.1, 3.7]
+    assert list(art["references"]["counts"].get_ydata()) == [3.5, 3.5]

@@ -1,0 +1,274 @@
+"""Checkers of lesson 08: bits per character, an order-k model's cross-entropy, a codeword.
+
+Expected values come from the package (:class:`xent_lessons.ngram.CharNGramModel`) or are
+computed here with exact fractions, never from the learner's code.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import numpy as np
+
+from ..corpus import Alphabet
+from ..ngram import DEFAULT_PAD, CharNGramModel
+from ._runner import Case, CheckResult, Mistake, run_cases
+
+__all__ = ["bits_per_char", "order_k_cross_entropy", "shortest_codeword"]
+
+LN2 = math.log(2)
+
+
+# ------------------------------------------------------------------- bits_per_char
+
+
+def _bpc(token_nll, n_chars):
+    return float(np.sum(token_nll)) / LN2 / n_chars
+
+
+def bits_per_char(fn) -> CheckResult:
+    """Check ``fn(token_nll, n_chars)``: a text's bits per character from its tokens' losses.
+
+    Parameters
+    ----------
+    fn : callable
+        The learner's function: ``token_nll``, the loss of every token of a text in nats
+        (what ``F.cross_entropy(..., reduction="none")`` returns), and ``n_chars``, the
+        number of characters those tokens spell; out one number, in bits per character.
+
+    Returns
+    -------
+    CheckResult
+        Passed, the first failing case with a hint, or "not attempted".
+
+    Examples
+    --------
+    >>> bits_per_char(lambda token_nll, n_chars: np.mean(token_nll)).status
+    'failed'
+    """
+    one_per_char = np.array([1.2, 0.4, 2.9, 0.05, 1.6])
+    words = np.array([6.1, 2.3, 9.8, 4.4])  # 4 word tokens spelling 19 characters
+    subwords = np.array([3.3, 0.9, 5.2, 1.1, 0.2, 2.6])  # 6 tokens, 31 characters
+    cases = [
+        Case(
+            "one token per character",
+            (one_per_char, 5),
+            _bpc(one_per_char, 5),
+            "the losses are in nats (natural log): divide by ln 2 to get bits, then by the "
+            "number of characters.",
+        ),
+        Case(
+            "word tokens: 4 tokens spelling 19 characters",
+            (words, 19),
+            _bpc(words, 19),
+            "bits per CHARACTER: add up every token's loss (the bits of the whole text) and "
+            "divide by the number of characters, not by the number of tokens.",
+        ),
+        Case(
+            "subword tokens: 6 tokens, 31 characters",
+            (subwords, 31),
+            _bpc(subwords, 31),
+            "total nats / ln 2 = total bits; then / n_chars.",
+        ),
+    ]
+    mistakes = [
+        Mistake(lambda t, n: float(np.mean(t)) / LN2, "you divided by the number of tokens: that "
+                "is bits per token. Sum the losses and divide by n_chars."),
+        Mistake(lambda t, n: float(np.sum(t)) / n, "that is nats per character: the losses "
+                "come in nats, so divide by ln 2 (np.log(2)) for bits."),
+        Mistake(lambda t, n: float(np.sum(t)) * LN2 / n, "multiply by 1 / ln 2, not by ln 2: "
+                "one bit is ln 2 ≈ 0.693 nats, so there are more bits than nats."),
+        Mistake(lambda t, n: float(np.sum(t)) / np.log10(2) / n, "ln 2 (np.log(2)), not log10 2."),
+        Mistake(lambda t, n: 2 ** (float(np.sum(t)) / LN2 / n), "that is the perplexity "
+                "per character, 2 ** bpc: return the bits per character themselves."),
+    ]
+    return run_cases("bits_per_char", fn, cases, mistakes)
+
+
+# ------------------------------------------------------------ order_k_cross_entropy
+
+
+def _reference(train, test, k, alpha):
+    alphabet = Alphabet.of(train, test, DEFAULT_PAD)
+    return CharNGramModel(train, k, alpha, alphabet).bits_per_char(test)
+
+
+def _no_padding(train, test, k, alpha):
+    """Scores only the characters with k real characters before them, counts likewise."""
+    alphabet = Alphabet.of(train, test, DEFAULT_PAD)
+    V = len(alphabet)
+    counts, totals = {}, {}
+    for i in range(k, len(train)):
+        s, c = train[i - k : i], train[i]
+        counts[s, c] = counts.get((s, c), 0) + 1
+        totals[s] = totals.get(s, 0) + 1
+    bits = [
+        -math.log2((counts.get((test[i - k : i], test[i]), 0) + alpha)
+                   / (totals.get(test[i - k : i], 0) + alpha * V))
+        for i in range(k, len(test))
+    ]
+    return float(np.mean(bits))
+
+
+def _variant(V_from="both", denominator="alpha V", log=math.log2):
+    """The reference with one slip: the alphabet's size, the denominator or the log."""
+
+    def fn(train, test, k, alpha):
+        alphabet = Alphabet.of(train, test, DEFAULT_PAD)
+        V = {"both": len(alphabet), "train": len(set(train)), "test": len(set(test))}[V_from]
+        model = CharNGramModel(train, k, alpha, alphabet)
+        n_sc, n_s = model.pair_counts(test)
+        total = n_s + (alpha * V if denominator == "alpha V" else alpha)
+        return float(np.mean([-log((a + alpha) / b) for a, b in zip(n_sc, total, strict=True)]))
+
+    return fn
+
+
+def order_k_cross_entropy(fn) -> CheckResult:
+    """Check ``fn(train, test, k, alpha)``: the held-out bits per character of an order-k model.
+
+    The model counts ``train``; every character of ``test`` is scored. As in the lesson: the
+    alphabet is every character of ``train`` and ``test`` and the newline; each text gets
+    ``k`` newlines in front, so that its first characters have a context too; and
+    ``q(c | s) = (n(s, c) + alpha) / (n(s) + alpha * V)``.
+
+    Parameters
+    ----------
+    fn : callable
+        The learner's function of two strings, an int and a float; out one float (bits).
+
+    Returns
+    -------
+    CheckResult
+        Passed, the first failing case with a hint, or "not attempted".
+
+    Examples
+    --------
+    >>> order_k_cross_entropy(lambda train, test, k, alpha: 0.0).status
+    'failed'
+    """
+    cases = []
+    for name, train, test, k, alpha, hint in [
+        ("k = 0, alpha = 1: letter frequencies", "abracadabra", "cab", 0, 1.0,
+         "with k = 0 there is no context: q(c) = (n(c) + alpha) / (N + alpha V), N the "
+         "number of training characters, V the size of the alphabet (train, test and '\\n')."),
+        ("k = 1, alpha = 0.5", "abracadabra", "abra", 1, 0.5,
+         "count what followed each character in train (with one '\\n' in front of train), "
+         "score each character of test after the one before it ('\\n' before the first)."),
+        ("k = 2, alpha = 0.1, a character test has but train has not", "the cat sat on the mat",
+         "the hat", 2, 0.1,
+         "'h' never follows a space in train, so only the fake count alpha gives it "
+         "probability; V counts every character of train and test, and the newline."),
+        ("k = 3 on a longer text", "alice was beginning to get very tired of sitting by her "
+         "sister on the bank", "alice was tired of the bank", 3, 0.05,
+         "pad each text with k newlines in front, so that every character of test is scored: "
+         "the mean is over len(test) characters."),
+    ]:
+        cases.append(Case(name, (train, test, k, alpha), _reference(train, test, k, alpha), hint))
+    mistakes = [
+        Mistake(_no_padding, "only the characters with k characters before them were scored: put "
+                "k newlines in front of each text (train and test), so that all len(test) "
+                "characters count."),
+        Mistake(_variant(V_from="train"), "V is the size of the whole alphabet: every character "
+                "of train and test, and the newline of the padding."),
+        Mistake(_variant(V_from="test"), "V is the size of the whole alphabet: every character "
+                "of train and test, and the newline of the padding."),
+        Mistake(_variant(denominator="alpha"), "every one of the V characters gets the fake count "
+                "alpha, so the denominator is n(s) + alpha * V, not n(s) + alpha."),
+        Mistake(_variant(log=math.log), "np.log gives nats: use np.log2 for bits per character."),
+    ]
+    return run_cases("order_k_cross_entropy", fn, cases, mistakes)
+
+
+# ---------------------------------------------------------------- shortest_codeword
+
+
+def _codeword(low: Fraction, high: Fraction) -> str:
+    length = 0
+    while True:
+        k = -((-low.numerator * 2**length) // low.denominator)  # ceil(low * 2**length)
+        if Fraction(k + 1, 2**length) <= high:
+            return format(k, f"0{length}b") if length else ""
+        length += 1
+
+
+def _interval(message, probs, symbols):
+    low, width = Fraction(0), Fraction(1)
+    for s in message:
+        j = symbols.index(s)
+        low, width = low + width * sum(probs[:j], Fraction(0)), width * probs[j]
+    return low, low + width
+
+
+def shortest_codeword(fn) -> CheckResult:
+    """Check ``fn(low, high)``: the shortest bits whose binary interval fits in ``[low, high)``.
+
+    The bits ``b1 ... bL`` stand for every number that starts ``0.b1...bL`` in binary: the
+    interval ``[m / 2**L, (m + 1) / 2**L)`` with ``m`` the bits read as an integer. The
+    answer is the shortest string of ``"0"``s and ``"1"``s whose interval lies inside
+    ``[low, high)``.
+
+    Parameters
+    ----------
+    fn : callable
+        The learner's function: two ``fractions.Fraction`` with ``0 <= low < high <= 1`` in,
+        a string of ``"0"`` and ``"1"`` out.
+
+    Returns
+    -------
+    CheckResult
+        Passed, the first failing case with a hint, or "not attempted".
+
+    Examples
+    --------
+    >>> shortest_codeword(lambda low, high: "0").status
+    'failed'
+    """
+    F = Fraction
+    probs, symbols = [F(1, 2), F(1, 4), F(1, 8), F(1, 8)], "abcd"
+    skewed = [F(9, 10), F(1, 20), F(1, 20)]
+    cases = []
+    for name, (low, high), hint in [
+        ("[1/2, 3/4): exactly one binary interval", (F(1, 2), F(3, 4)),
+         "0.10 in binary is 1/2, and '10' covers [2/4, 3/4): return the bits as a string."),
+        ("[0.3, 0.4)", (F(3, 10), F(2, 5)),
+         "try L = 1, 2, 3, ...: the first multiple of 1/2**L at or above low is "
+         "m = ceil(low * 2**L); it fits when (m + 1) / 2**L <= high. Keep leading zeros: "
+         "format(m, f'0{L}b')."),
+        ("the message 'bad' with q = (1/2, 1/4, 1/8, 1/8)", _interval("bad", probs, symbols),
+         "the interval's width is 1/2**6 here; a whole binary interval fits in it with 6 bits "
+         "or a few more."),
+        ("a message of 9 likely symbols (q = 0.9 each)", _interval("a" * 9, skewed, "abc"),
+         "low = 0 here: the codeword is all zeros, as many as it takes for 1/2**L to fit "
+         "under high."),
+        ("a narrow interval far from 0", (F(5, 7), F(5, 7) + F(1, 1000)),
+         "use exact fractions all the way (no floats), and ceil, not round, for m: the "
+         "interval [m / 2**L, (m + 1) / 2**L) must start at or after low."),
+    ]:
+        cases.append(Case(name, (low, high), _codeword(low, high), hint))
+
+    def ends_inside(low, high):  # the classic slip: a point inside, not a whole interval
+        length = 0
+        while True:
+            length += 1
+            m = -((-low.numerator * 2**length) // low.denominator)
+            if F(m, 2**length) < high:
+                return format(m, f"0{length}b")
+
+    def rounded(low, high):
+        for length in range(1, 64):
+            m = round(low * 2**length)
+            if F(m, 2**length) >= low and F(m + 1, 2**length) <= high:
+                return format(m, f"0{length}b")
+        return None
+
+    mistakes = [
+        Mistake(ends_inside, "the number 0.b1...bL is inside [low, high), but the bits must "
+                "also cover everything that may follow them: the whole interval "
+                "[m / 2**L, (m + 1) / 2**L) must fit, so check (m + 1) / 2**L <= high."),
+        Mistake(lambda low, high: format(int(low * 2**8), "08b"), "the length is not fixed: "
+                "find the smallest L that works."),
+        Mistake(rounded, "use ceil (the first multiple at or above low), not round."),
+    ]
+    return run_cases("shortest_codeword", fn, cases, mistakes)

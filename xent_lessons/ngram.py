@@ -1,0 +1,389 @@
+r"""Order-k character models by counting, with add-α smoothing (lesson 08).
+
+An order-:math:`k` model predicts the next character from the :math:`k` characters before
+it, its **context**, by counting in a training text how often each character followed
+that context:
+
+.. math:: q(c \mid s) = \frac{n(s, c) + \alpha}{n(s) + \alpha V}
+
+where :math:`n(s, c)` counts the times character :math:`c` followed the context :math:`s`,
+:math:`n(s) = \sum_c n(s, c)` the times :math:`s` occurred, :math:`V` is the size of the
+alphabet and :math:`\alpha \ge 0` a "fake count" added to every character (add-α or
+Laplace smoothing; :math:`\alpha = 1` is Laplace's rule, :math:`\alpha = 0` the raw
+frequencies, which give probability 0 to whatever the training text never showed).
+
+The first :math:`k` characters of a text have fewer than :math:`k` characters before them;
+their context is padded on the left with a padding character (a newline by default: the
+book starts after blank lines, so that is what the start of a text looks like). Every
+character of a text is then scored, whatever :math:`k`.
+
+>>> from xent_lessons.ngram import CharNGramModel
+>>> model = CharNGramModel("abracadabra", order=1, alpha=0.5)
+>>> model.alphabet.chars        # the text's characters and the padding newline
+'\nabcdr'
+>>> model.counts("a")            # what followed "a": never a, twice b, once c, once d
+array([0, 0, 2, 1, 1, 0])
+>>> model.probabilities("a").round(3)
+array([0.071, 0.071, 0.357, 0.214, 0.214, 0.071])
+>>> round(model.bits_per_char("abracadabra"), 4)
+1.4237
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from fractions import Fraction
+
+import numpy as np
+
+from .corpus import Alphabet
+
+__all__ = ["CharNGramModel", "add_alpha_surprisal", "bits_per_char_by_order"]
+
+DEFAULT_PAD = "\n"
+# The coder needs integer frequencies: alpha becomes the nearest fraction a / b with
+# b <= this, and the frequencies b * n(s, c) + a are exact integers (alpha = 0.1 is 1 / 10).
+MAX_ALPHA_DENOMINATOR = 10**6
+
+
+def _check_order(order) -> int:
+    if isinstance(order, bool) or not isinstance(order, numbers.Integral):
+        raise TypeError(f"order must be an integer (the context length k); got {order!r}")
+    if order < 0:
+        raise ValueError(f"order must be >= 0 (the context length k); got {order}")
+    return int(order)
+
+
+def _check_alpha(alpha) -> float:
+    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real):
+        raise TypeError(f"alpha must be a real number >= 0 (the fake count); got {alpha!r}")
+    alpha = float(alpha)
+    if not math.isfinite(alpha) or alpha < 0:
+        raise ValueError(f"alpha must be a finite number >= 0 (the fake count); got {alpha!r}")
+    return alpha
+
+
+def _check_text(text, name: str) -> str:
+    if not isinstance(text, str):
+        raise TypeError(f"{name} must be a string; got {type(text).__name__}")
+    return text
+
+
+def add_alpha_surprisal(pair_count, context_count, alpha, vocab_size):
+    r"""Surprisal in bits, :math:`-\log_2 \frac{n(s, c) + \alpha}{n(s) + \alpha V}`.
+
+    Parameters
+    ----------
+    pair_count, context_count : array_like
+        :math:`n(s, c)` and :math:`n(s)` for each scored character (broadcast together).
+    alpha : float
+        The fake count, >= 0.
+    vocab_size : int
+        :math:`V`, the number of characters in the alphabet.
+
+    Returns
+    -------
+    ndarray of float64
+        One surprisal per character. With ``alpha = 0`` a character the training text never
+        showed after its context (``pair_count == 0``) costs ``inf`` bits: probability 0.
+        So does every character of a context the text never showed (``0 / 0``: the raw
+        counts say nothing there).
+
+    Examples
+    --------
+    >>> add_alpha_surprisal([3, 0], [4, 4], alpha=1.0, vocab_size=4)
+    array([1., 3.])
+    >>> add_alpha_surprisal([0], [0], alpha=0.0, vocab_size=4)
+    array([inf])
+    """
+    alpha = _check_alpha(alpha)
+    n_sc = np.asarray(pair_count, dtype=np.float64)
+    n_s = np.asarray(context_count, dtype=np.float64)
+    numerator = n_sc + alpha
+    with np.errstate(divide="ignore", invalid="ignore"):
+        bits = np.log2(n_s + alpha * vocab_size) - np.log2(numerator)
+    return np.where(numerator == 0, np.inf, bits)
+
+
+class CharNGramModel:
+    r"""An order-k character model: counts of what followed each context, smoothed by α.
+
+    Parameters
+    ----------
+    train : str
+        The training text: the only text the counts come from.
+    order : int
+        :math:`k`, the number of characters of context (0: no context, letter frequencies).
+    alpha : float, optional
+        The fake count added to every character in every context (default 1, Laplace).
+    alphabet : Alphabet, optional
+        The characters the model predicts (default: those of ``train``). Give the alphabet
+        of every text you will score: a character outside it cannot be scored at all.
+    pad : str, optional
+        The character that fills the context before the start of a text (default
+        ``"\n"``); it must be in the alphabet.
+
+    Attributes
+    ----------
+    order, alpha, alphabet, pad
+        As given.
+    n_contexts : int
+        How many different contexts the training text has.
+
+    Notes
+    -----
+    The counts are kept as two sorted arrays of integer keys, the context read as a number
+    in base :math:`V` (``s_1 s_2 ... s_k`` is :math:`s_1 V^{k-1} + \dots + s_k`), and
+    ``context * V + c`` for a (context, next character) pair; looking up a text's counts is
+    then one ``np.searchsorted`` per array.
+
+    Examples
+    --------
+    >>> model = CharNGramModel("the cat sat on the mat", order=2, alpha=0.1)
+    >>> model.alphabet.chars
+    '\n acehmnost'
+    >>> model.counts("th")  # "th" was followed by "e" twice
+    array([0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0])
+    >>> model.probabilities("th")[model.alphabet.index["e"]].round(4)  # (2 + 0.1) / (2 + 1.1)
+    np.float64(0.6774)
+    """
+
+    def __init__(self, train, order, alpha=1.0, alphabet=None, pad=DEFAULT_PAD):
+        train = _check_text(train, "train")
+        self.order = _check_order(order)
+        self.alpha = _check_alpha(alpha)
+        if alphabet is None:
+            alphabet = Alphabet.of(train, pad)
+        if not isinstance(alphabet, Alphabet):
+            raise TypeError(
+                f"alphabet must be an xent_lessons.corpus.Alphabet; got {type(alphabet).__name__}"
+            )
+        if not isinstance(pad, str) or len(pad) != 1 or pad not in alphabet.index:
+            raise ValueError(f"pad must be one character of the alphabet; got {pad!r}")
+        self.alphabet, self.pad = alphabet, pad
+        V = len(alphabet)
+        if V ** (self.order + 1) >= 2**63:
+            raise ValueError(
+                f"order {self.order} is too long for {V} characters: the counts' keys "
+                f"(V ** (order + 1) = {V ** (self.order + 1):.3g}) must stay below 2 ** 63"
+            )
+        classes = alphabet.encode(train)
+        contexts = self._context_ids(classes)
+        self._pair_keys, self._pair_counts = np.unique(contexts * V + classes, return_counts=True)
+        self._context_keys, self._context_counts = np.unique(contexts, return_counts=True)
+        self.n_contexts = int(self._context_keys.size)
+        self._cumulative_cache, self._alpha_fraction = {}, None
+
+    def __repr__(self) -> str:
+        return (
+            f"CharNGramModel(order={self.order}, alpha={self.alpha:g}, "
+            f"{len(self.alphabet)} characters, {self.n_contexts} contexts)"
+        )
+
+    def with_alpha(self, alpha) -> CharNGramModel:
+        """The same counts with another fake count ``alpha`` (nothing is counted again)."""
+        other = object.__new__(CharNGramModel)
+        other.__dict__.update(self.__dict__)
+        other.alpha = _check_alpha(alpha)
+        other._cumulative_cache, other._alpha_fraction = {}, None
+        return other
+
+    # ------------------------------------------------------------------ contexts
+
+    def _context_ids(self, classes: np.ndarray) -> np.ndarray:
+        """The context of every position of ``classes`` (padded on the left), as base-V keys."""
+        k, V = self.order, len(self.alphabet)
+        padded = np.concatenate([np.full(k, self.alphabet.index[self.pad]), classes])
+        ids = np.zeros(classes.size, dtype=np.int64)
+        for j in range(k):  # the k characters before each position, oldest first
+            ids = ids * V + padded[j : j + classes.size]
+        return ids
+
+    def _context_id(self, context: str) -> int:
+        context = _check_text(context, "context")
+        if len(context) < self.order:  # the start of a text: pad on the left
+            context = self.pad * (self.order - len(context)) + context
+        key = 0
+        for c in context[len(context) - self.order :]:
+            key = key * len(self.alphabet) + int(self.alphabet.encode(c)[0])
+        return key
+
+    @staticmethod
+    def _lookup(keys: np.ndarray, counts: np.ndarray, query: np.ndarray) -> np.ndarray:
+        """``counts[keys == q]`` for every ``q`` of ``query``, 0 where a key is absent."""
+        if keys.size == 0:
+            return np.zeros(query.shape, dtype=np.int64)
+        pos = np.minimum(np.searchsorted(keys, query), keys.size - 1)
+        return np.where(keys[pos] == query, counts[pos], 0)
+
+    # ------------------------------------------------------------------ counts, q
+
+    def counts(self, context: str) -> np.ndarray:
+        """:math:`n(s, c)` for every character ``c``: what followed ``context`` in training.
+
+        Only the last ``order`` characters of ``context`` count; a shorter one is padded on
+        the left, as at the start of a text.
+        """
+        V = len(self.alphabet)
+        first = self._context_id(context) * V
+        lo, hi = np.searchsorted(self._pair_keys, [first, first + V])
+        out = np.zeros(V, dtype=np.int64)
+        out[self._pair_keys[lo:hi] - first] = self._pair_counts[lo:hi]
+        return out
+
+    def probabilities(self, context: str) -> np.ndarray:
+        r""":math:`q(c \mid s)` for every character: the model's next-character distribution.
+
+        With ``alpha = 0`` and a context never seen in training there is no distribution
+        (``0 / 0``); this raises a ``ValueError`` then.
+        """
+        n = self.counts(context).astype(np.float64)
+        total = n.sum() + self.alpha * len(self.alphabet)
+        if total == 0:
+            raise ValueError(
+                f"the context {context[-self.order :]!r} never occurs in the training text and "
+                "alpha is 0, so the counts give no distribution (0 / 0): use alpha > 0"
+            )
+        return (n + self.alpha) / total
+
+    def pair_counts(self, text: str):
+        r"""``(n_sc, n_s)``: :math:`n(s_i, x_i)` and :math:`n(s_i)` at every position of ``text``.
+
+        Everything the model's probabilities of ``text`` depend on, for any ``alpha``.
+        """
+        classes = self.alphabet.encode(_check_text(text, "text"))
+        contexts = self._context_ids(classes)
+        V = len(self.alphabet)
+        n_sc = self._lookup(self._pair_keys, self._pair_counts, contexts * V + classes)
+        n_s = self._lookup(self._context_keys, self._context_counts, contexts)
+        return n_sc, n_s
+
+    def surprisals(self, text: str) -> np.ndarray:
+        r""":math:`-\log_2 q(x_i \mid s_i)` for every character :math:`x_i` of ``text``, in bits."""
+        n_sc, n_s = self.pair_counts(text)
+        return add_alpha_surprisal(n_sc, n_s, self.alpha, len(self.alphabet))
+
+    def bits_per_char(self, text: str) -> float:
+        r"""The cross-entropy of the model on ``text``: :math:`-\frac{1}{N}\sum_i \log_2 q(x_i \mid s_i)`.
+
+        In bits per character; ``inf`` where the model gives a character of ``text``
+        probability 0 (only possible with ``alpha = 0``). ``nan`` for an empty text.
+        """
+        bits = self.surprisals(text)
+        return float(bits.mean()) if bits.size else math.nan
+
+    # ------------------------------------------------------------------ coding, sampling
+
+    def _integer_alpha(self) -> Fraction:
+        """alpha as the fraction a / b of the coder's integer frequencies (made once)."""
+        if self._alpha_fraction is not None:
+            return self._alpha_fraction
+        alpha = Fraction(self.alpha).limit_denominator(MAX_ALPHA_DENOMINATOR)
+        if alpha == 0 and self.alpha > 0:
+            raise ValueError(
+                f"alpha = {self.alpha:g} is too small to code: use alpha >= {1 / MAX_ALPHA_DENOMINATOR:g}"
+            )
+        self._alpha_fraction = alpha
+        return alpha
+
+    def cumulative_frequencies(self, history) -> list[int]:
+        r"""Integer cumulative frequencies of the next character after ``history``.
+
+        The arithmetic coder's view of :math:`q(\cdot \mid s)`: with :math:`\alpha = a / b`,
+        character ``c`` gets the integer frequency :math:`b\,n(s, c) + a`, so that
+        ``(cum[c + 1] - cum[c]) / cum[-1]`` is exactly the model's probability. The list has
+        ``V + 1`` entries, from ``cum[0] = 0`` to the total ``cum[V]``.
+
+        Parameters
+        ----------
+        history : sequence of int
+            The classes of every character coded so far (only the last ``order`` are read;
+            fewer are padded, as at the start of a text).
+        """
+        k, V = self.order, len(self.alphabet)
+        recent = list(history[max(0, len(history) - k) :]) if k else []
+        key = 0
+        for c in [self.alphabet.index[self.pad]] * (k - len(recent)) + recent:
+            key = key * V + int(c)
+        cum = self._cumulative_cache.get(key)
+        if cum is None:
+            alpha = self._integer_alpha()
+            first = key * V
+            lo, hi = np.searchsorted(self._pair_keys, [first, first + V])
+            n = np.zeros(V, dtype=object)  # Python integers: exact, no overflow
+            n[self._pair_keys[lo:hi] - first] = [int(v) for v in self._pair_counts[lo:hi]]
+            freqs = n * alpha.denominator + alpha.numerator
+            if alpha == 0 and not any(freqs):
+                raise ValueError(
+                    "a context of this text never occurs in the training text and alpha is 0: "
+                    "the model gives its characters no probability, so they cannot be coded"
+                )
+            cum = [0, *np.cumsum(freqs).tolist()]
+            self._cumulative_cache[key] = cum
+        return cum
+
+    def sample(self, n_chars, rng, prompt=""):
+        """``n_chars`` characters drawn one at a time from the model, after ``prompt``.
+
+        Each character is drawn from :math:`q(\\cdot \\mid s)` with :math:`s` the characters
+        before it (the prompt's last ``order`` characters at first, padding if it is
+        shorter). The draw uses the integer frequencies of :meth:`cumulative_frequencies`
+        and ``rng.integers``, so a seed gives the same text on every machine.
+
+        Parameters
+        ----------
+        n_chars : int
+            How many characters to draw.
+        rng : numpy.random.Generator
+            The random source, e.g. ``np.random.default_rng(0)``.
+        prompt : str, optional
+            Text to continue (it is not part of the result).
+
+        Returns
+        -------
+        str
+            The ``n_chars`` new characters.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> model = CharNGramModel("abababab", order=1, alpha=0.0)
+        >>> model.sample(6, np.random.default_rng(0), prompt="a")
+        'bababa'
+        """
+        n_chars = _check_order(n_chars)  # an integer >= 0, like the order
+        if not isinstance(rng, np.random.Generator):
+            raise TypeError(
+                f"rng must be a numpy.random.Generator (np.random.default_rng(seed)); got {rng!r}"
+            )
+        context = list(self.alphabet.encode(_check_text(prompt, "prompt")))
+        drawn = []
+        for _ in range(n_chars):
+            try:
+                cum = self.cumulative_frequencies(context)
+            except ValueError:  # alpha = 0 and a context that only ends the training text:
+                context = []  # start again, as at the start of a text
+                cum = self.cumulative_frequencies(context)
+            draw = int(rng.integers(cum[-1]))  # uniform on 0 .. total - 1
+            drawn.append(int(np.searchsorted(cum, draw, side="right")) - 1)
+            context.append(drawn[-1])
+        return self.alphabet.decode(drawn)
+
+
+def bits_per_char_by_order(train, test, orders, alpha=1.0, alphabet=None):
+    """Held-out cross-entropy (bits per character) of order-k models, for each ``k`` in ``orders``.
+
+    Each model counts ``train`` and is scored on ``test``; the alphabet is that of both
+    texts unless given.
+
+    Examples
+    --------
+    >>> bits_per_char_by_order("abab" * 10, "abab", orders=[0, 1], alpha=1.0).round(3)
+    array([1.034, 0.35 ])
+    """
+    if alphabet is None:
+        alphabet = Alphabet.of(train, test, DEFAULT_PAD)
+    return np.array(
+        [CharNGramModel(train, k, alpha, alphabet).bits_per_char(test) for k in orders]
+    )

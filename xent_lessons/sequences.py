@@ -1,0 +1,407 @@
+r"""Cross-entropy over sequences (lesson 09): the shift, padding, the right mean, a bigram model.
+
+A language model reads a sequence of tokens :math:`x_0, x_1, \dots, x_T` and, at every
+position :math:`t`, predicts the next token :math:`x_{t+1}` from the tokens up to
+:math:`x_t`. So one sequence of :math:`T + 1` tokens gives :math:`T` predictions: the
+inputs are the sequence without its last token, the targets the sequence without its
+first (the **next-token shift**). A batch of sequences of different lengths is padded to
+one length; the padded positions get the target ``ignore_index`` so that they count
+neither in the loss nor in its mean.
+
+The model here is the smallest one trained with cross-entropy on sequences, a **bigram
+model**: a table :math:`W` of :math:`V \times V` logits, whose row :math:`W_a` holds the
+logits of the next token after token :math:`a`. Its output for a batch is
+``W[inputs]``, of shape ``(batch, time, vocab)``, handed to the loss as
+``(batch, vocab, time)``: the classes on dim 1, as PyTorch wants them.
+
+>>> import numpy as np
+>>> tokens, lengths = pad_sequences([[5, 1, 2], [3, 4]], pad_value=0)
+>>> tokens
+array([[5, 1, 2],
+       [3, 4, 0]])
+>>> inputs, targets = next_token_targets(tokens, lengths)
+>>> inputs
+array([[5, 1],
+       [3, 4]])
+>>> targets
+array([[   1,    2],
+       [   4, -100]])
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._validation import as_array, check_ignore_index, check_positive_scalar
+from .losses import categorical_cross_entropy
+
+__all__ = [
+    "MEANS",
+    "BigramHistory",
+    "bigram_logits",
+    "bigram_loss_and_grad",
+    "micro_batch_token_weights",
+    "next_token_targets",
+    "pad_sequences",
+    "random_windows",
+    "sequence_cross_entropy",
+    "train_bigram",
+]
+
+MEANS = ("token", "sequence", "sequence_sum")
+
+
+def _check_count(value, name: str, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer; got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}; got {value}")
+    return int(value)
+
+
+def _token_array(tokens, name: str, ndim: int) -> np.ndarray:
+    arr = as_array(tokens, name)
+    if arr.dtype.kind not in "iu":
+        raise TypeError(f"{name} must hold integer token ids; got dtype {arr.dtype}")
+    if arr.ndim != ndim:
+        shape = "(batch, time)" if ndim == 2 else "(time,)"
+        raise ValueError(f"{name} must have shape {shape}; got {arr.shape}")
+    return arr.astype(np.int64, copy=False)
+
+
+# ----------------------------------------------------------------- batches of sequences
+
+
+def pad_sequences(sequences, pad_value=0):
+    """Stack sequences of different lengths into one ``(batch, length)`` array, padded at the end.
+
+    Parameters
+    ----------
+    sequences : sequence of sequences of int
+        The token ids of each sequence (each at least one token long).
+    pad_value : int, optional
+        The id written after the end of each shorter sequence. Any id will do: the padded
+        positions are masked by their lengths (see :func:`next_token_targets`).
+
+    Returns
+    -------
+    tokens : ndarray of int64, shape (batch, max length)
+    lengths : ndarray of int64, shape (batch,)
+        How many real tokens each row has.
+
+    Examples
+    --------
+    >>> pad_sequences([[1, 2, 3], [4]], pad_value=9)[0]
+    array([[1, 2, 3],
+           [4, 9, 9]])
+    """
+    sequences = list(sequences)
+    if not sequences:
+        raise ValueError("sequences is empty; expected at least one sequence")
+    if min(len(s) for s in sequences) == 0:
+        raise ValueError("every sequence needs at least one token; got an empty one")
+    rows = [_token_array(np.asarray(s), "each sequence", 1) for s in sequences]
+    lengths = np.array([len(r) for r in rows], dtype=np.int64)
+    tokens = np.full((len(rows), int(lengths.max())), int(pad_value), dtype=np.int64)
+    for i, r in enumerate(rows):
+        tokens[i, : len(r)] = r
+    return tokens, lengths
+
+
+def next_token_targets(tokens, lengths=None, ignore_index=-100):
+    r"""The next-token shift: ``(inputs, targets)`` for a batch of (padded) sequences.
+
+    Position :math:`t` of row :math:`b` reads ``inputs[b, t] = tokens[b, t]`` and must
+    predict ``targets[b, t] = tokens[b, t + 1]``. Where ``t + 1`` is at or past the row's
+    length (padding), the target is ``ignore_index``: that prediction is left out.
+
+    Parameters
+    ----------
+    tokens : array_like of int, shape (batch, length)
+        The sequences, padded at the end.
+    lengths : array_like of int, shape (batch,), optional
+        The real length of each row (default: every row is full length).
+    ignore_index : int, optional
+        The target of padded positions, as in the loss (default -100).
+
+    Returns
+    -------
+    inputs, targets : ndarray of int64, shape (batch, length - 1)
+
+    Examples
+    --------
+    >>> next_token_targets([[7, 8, 9, 0]], lengths=[3])
+    (array([[7, 8, 9]]), array([[   8,    9, -100]]))
+    """
+    tokens = _token_array(tokens, "tokens", 2)
+    ignore_index = check_ignore_index(ignore_index)
+    batch, length = tokens.shape
+    if length < 2:
+        raise ValueError(f"tokens must have at least 2 positions (an input and a target); got {length}")
+    if lengths is None:
+        lengths = np.full(batch, length)
+    lengths = _token_array(lengths, "lengths", 1)
+    if lengths.shape != (batch,):
+        raise ValueError(f"lengths must have shape ({batch},), one per row; got {lengths.shape}")
+    if lengths.min() < 1 or lengths.max() > length:
+        raise ValueError(f"lengths must be between 1 and {length}; got {lengths.tolist()}")
+    inputs = tokens[:, :-1].copy()
+    targets = tokens[:, 1:].copy()
+    is_padding = np.arange(1, length)[None, :] >= lengths[:, None]
+    targets[is_padding] = ignore_index
+    return inputs, targets
+
+
+def random_windows(token_ids, batch_size, length, rng):
+    """``batch_size`` windows of ``length`` consecutive tokens, each at a random start.
+
+    Parameters
+    ----------
+    token_ids : array_like of int, shape (n,)
+        A long text as token ids.
+    batch_size, length : int
+        How many windows, and how many tokens each.
+    rng : numpy.random.Generator
+        The random source of the starts.
+
+    Returns
+    -------
+    ndarray of int64, shape (batch_size, length)
+
+    Examples
+    --------
+    >>> random_windows(np.arange(100), 2, 4, np.random.default_rng(0))
+    array([[82, 83, 84, 85],
+           [61, 62, 63, 64]])
+    """
+    ids = _token_array(token_ids, "token_ids", 1)
+    batch_size = _check_count(batch_size, "batch_size", 1)
+    length = _check_count(length, "length", 1)
+    if length > ids.size:
+        raise ValueError(f"length {length} is longer than the text ({ids.size} tokens)")
+    starts = rng.integers(0, ids.size - length + 1, size=batch_size)
+    return ids[starts[:, None] + np.arange(length)]
+
+
+# ----------------------------------------------------------------------- the means
+
+
+def sequence_cross_entropy(logits, target, mean="token", ignore_index=-100):
+    r"""Cross-entropy of ``(batch, vocab, time)`` logits, averaged in one of three ways.
+
+    Parameters
+    ----------
+    logits : array_like, shape (batch, vocab, time)
+        The model's logits, classes on dim 1.
+    target : array_like of int, shape (batch, time)
+        The next tokens, ``ignore_index`` at padded positions.
+    mean : {"token", "sequence", "sequence_sum"}
+        - ``"token"``: the sum over all real tokens divided by their number
+          (``F.cross_entropy``'s default). Every token weighs the same: this is the
+          cross-entropy per token of the text, the one that bits per character and
+          perplexity report.
+        - ``"sequence"``: the mean over the rows of each row's own token mean. Every
+          *sequence* weighs the same, so a token of a short sequence weighs more than a
+          token of a long one. A row without a real token is left out.
+        - ``"sequence_sum"``: the sum over all real tokens divided by the number of rows:
+          the negative log-likelihood of a whole sequence, on average. Every token weighs
+          the same, but the scale grows with the length of the sequences.
+    ignore_index : int, optional
+        The target of padded positions.
+
+    Returns
+    -------
+    float
+        In nats. NaN when there is nothing to average (no real token at all), as in
+        PyTorch's token mean of a fully padded batch.
+
+    Examples
+    --------
+    >>> z = np.zeros((2, 4, 3))  # uniform over 4 classes: every token costs ln 4
+    >>> y = [[0, 1, 2], [3, -100, -100]]
+    >>> [round(sequence_cross_entropy(z, y, m), 4) for m in MEANS]
+    [1.3863, 1.3863, 2.7726]
+    """
+    if mean not in MEANS:
+        raise ValueError(f"mean must be one of {MEANS}; got {mean!r}")
+    z = as_array(logits, "logits")
+    if z.ndim != 3:
+        raise ValueError(f"logits must have shape (batch, vocab, time); got {z.shape}")
+    t = _token_array(target, "target", 2)
+    per_token = np.asarray(
+        categorical_cross_entropy(z, t, ignore_index=ignore_index, reduction="none"),
+        dtype=np.float64,
+    )
+    real = t != ignore_index
+    if mean == "token":
+        n = real.sum()
+        return float(per_token.sum() / n) if n else math.nan
+    if mean == "sequence_sum":
+        return float(per_token.sum() / z.shape[0]) if real.any() else math.nan
+    counts = real.sum(axis=1)
+    rows = counts > 0
+    if not rows.any():
+        return math.nan
+    return float(np.mean(per_token.sum(axis=1)[rows] / counts[rows]))
+
+
+def micro_batch_token_weights(token_counts):
+    r"""The weight each token gets when micro-batch means are averaged, and when they should be.
+
+    Gradient accumulation splits a batch into :math:`M` micro-batches with
+    :math:`n_1, \dots, n_M` real tokens. Averaging the micro-batches' mean losses,
+    :math:`\frac{1}{M}\sum_m \frac{1}{n_m}\sum_{i \in m} \ell_i`, gives each token of
+    micro-batch :math:`m` the weight :math:`\frac{1}{M n_m}`; the token mean of the whole
+    batch gives every token :math:`\frac{1}{N}`, :math:`N = \sum_m n_m`.
+
+    Parameters
+    ----------
+    token_counts : sequence of int
+        :math:`n_m`, the real tokens of each micro-batch (each >= 1).
+
+    Returns
+    -------
+    naive, right : ndarray of float64, shape (M,)
+        The weight of one token of each micro-batch, under the mean of means and under the
+        token mean. ``naive * counts`` and ``right * counts`` both sum to 1.
+
+    Examples
+    --------
+    >>> naive, right = micro_batch_token_weights([1, 3])
+    >>> naive, right
+    (array([0.5       , 0.16666667]), array([0.25, 0.25]))
+    """
+    counts = _token_array(np.asarray(token_counts), "token_counts", 1)
+    if counts.size == 0 or counts.min() < 1:
+        raise ValueError(f"token_counts must be >= 1 each, at least one; got {counts.tolist()}")
+    naive = 1.0 / (counts.size * counts)
+    right = np.full(counts.size, 1.0 / counts.sum())
+    return naive, right
+
+
+# ----------------------------------------------------------------------- a bigram model
+
+
+def bigram_logits(W, inputs):
+    """The bigram model's logits ``(batch, vocab, time)`` for ``inputs`` ``(batch, time)``.
+
+    Row ``W[a]`` is the logits of the next token after token ``a``: the output at each
+    position is the row of its input token, ``W[inputs]`` of shape ``(batch, time,
+    vocab)``, moved to ``(batch, vocab, time)`` for the loss (a view, not a copy).
+
+    Examples
+    --------
+    >>> W = np.arange(6.0).reshape(2, 3)[:, :2]  # 2 tokens: logits [0, 1] and [3, 4]
+    >>> bigram_logits(W, [[0, 1, 1]])
+    array([[[0., 3., 3.],
+            [1., 4., 4.]]])
+    """
+    W = np.asarray(W)
+    inputs = _token_array(inputs, "inputs", 2)
+    return np.transpose(W[inputs], (0, 2, 1))
+
+
+def bigram_loss_and_grad(W, inputs, targets, ignore_index=-100):
+    r"""The token-mean cross-entropy of the bigram model and its gradient with respect to ``W``.
+
+    The gradient of the loss with respect to the logits is lesson 06's
+    :math:`(\mathrm{softmax}(z) - y) / N` at every real position (0 at padding); each
+    position's logits are the row ``W[inputs[b, t]]``, so that row collects the gradient
+    of every position whose input is that token (``np.add.at``).
+
+    Returns
+    -------
+    loss : float
+        In nats.
+    grad : ndarray, the shape of ``W``
+    """
+    from .gradients import categorical_cross_entropy_grad
+
+    W = np.asarray(W)
+    z = bigram_logits(W, inputs)
+    loss, g = categorical_cross_entropy_grad(z, targets, ignore_index=ignore_index, return_loss=True)
+    V = W.shape[1]
+    per_position = np.transpose(g, (0, 2, 1)).reshape(-1, V)  # one row of V per position
+    # Row a of the gradient adds up the rows of every position whose input is a. That is
+    # np.add.at(grad, inputs, per_position); np.bincount on the flat indices is the same sum,
+    # in the same order, four times faster.
+    flat = (np.asarray(inputs).reshape(-1, 1) * V + np.arange(V)).ravel()
+    grad = np.bincount(flat, weights=per_position.ravel(), minlength=W.shape[0] * V)
+    return loss, grad.reshape(W.shape).astype(g.dtype, copy=False)
+
+
+@dataclass
+class BigramHistory:
+    """What :func:`train_bigram` returns: the final table and the loss along the way."""
+
+    W: np.ndarray  # (V, V), the trained logits
+    loss: np.ndarray  # (steps,) each training batch's token-mean loss, in nats
+    checkpoints: dict  # step -> W after that many steps (a copy); 0 is the start
+
+
+def train_bigram(token_ids, vocab_size, steps=300, batch_size=32, length=65, lr=0.05,
+                 betas=(0.9, 0.999), eps=1e-8, seed=0, checkpoint_every=None):
+    r"""Train a bigram model from zero logits with Adam on random windows of ``token_ids``.
+
+    Each step draws ``batch_size`` windows of ``length`` tokens (``length - 1`` predictions
+    each, by the next-token shift), computes the token-mean cross-entropy and its gradient
+    :math:`g` (:func:`bigram_loss_and_grad`), and takes one step of Adam (Kingma and Ba,
+    2015), as ``torch.optim.Adam`` with its defaults:
+
+    .. math:: m \leftarrow \beta_1 m + (1 - \beta_1) g, \qquad
+              v \leftarrow \beta_2 v + (1 - \beta_2) g^2, \qquad
+              W \leftarrow W - \eta\,\frac{m / (1 - \beta_1^t)}{\sqrt{v / (1 - \beta_2^t)} + \epsilon}
+
+    Dividing by :math:`\sqrt{v}` gives every logit a step of about :math:`\eta`, however
+    small its gradient: the rows of rare characters learn as fast as the row of the space.
+
+    Parameters
+    ----------
+    token_ids : array_like of int, shape (n,)
+        The training text as token ids.
+    vocab_size : int
+        :math:`V`.
+    steps, batch_size, length : int, optional
+    lr, betas, eps : optional
+        Adam's :math:`\eta`, :math:`(\beta_1, \beta_2)` and :math:`\epsilon`.
+    seed : int, optional
+        Seed of the windows' random starts.
+    checkpoint_every : int, optional
+        Keep a copy of ``W`` every that many steps (and after the last).
+
+    Returns
+    -------
+    BigramHistory
+
+    Examples
+    --------
+    >>> h = train_bigram(np.array([0, 1] * 50), vocab_size=2, steps=100, batch_size=4,
+    ...                  length=9, lr=0.1)
+    >>> h.loss[0].round(4), bool(h.loss[-1] < 0.01)
+    (np.float64(0.6931), True)
+    """
+    ids = _token_array(token_ids, "token_ids", 1)
+    vocab_size = _check_count(vocab_size, "vocab_size", 1)
+    steps = _check_count(steps, "steps", 1)
+    lr = check_positive_scalar(lr, "lr")
+    beta1, beta2 = (float(b) for b in betas)
+    if ids.min() < 0 or ids.max() >= vocab_size:
+        raise ValueError(f"token_ids must be in [0, {vocab_size}); got {ids.min()} to {ids.max()}")
+    rng = np.random.default_rng(seed)
+    W = np.zeros((vocab_size, vocab_size))
+    m, v = np.zeros_like(W), np.zeros_like(W)
+    losses, checkpoints = np.empty(steps), {0: W.copy()}
+    for t in range(1, steps + 1):
+        windows = random_windows(ids, batch_size, length, rng)
+        losses[t - 1], g = bigram_loss_and_grad(W, windows[:, :-1], windows[:, 1:])
+        m = beta1 * m + (1 - beta1) * g
+        v = beta2 * v + (1 - beta2) * g * g
+        step_size = lr / (1 - beta1**t)
+        W = W - step_size * m / (np.sqrt(v) / math.sqrt(1 - beta2**t) + eps)
+        if checkpoint_every and (t % checkpoint_every == 0 or t == steps):
+            checkpoints[t] = W.copy()
+    return BigramHistory(W, losses, checkpoints)
