@@ -59,9 +59,9 @@ def test_bits_per_char_checker_names_the_mistake(wrong, words):
     assert_fails(xl.check.bits_per_char(wrong), *words)
 
 
-def test_bits_per_char_checker_reports_the_stub_and_a_missing_return():
+def test_bits_per_char_checker_tells_the_stub_from_a_missing_return():
     assert xl.check.bits_per_char(_stub).status == "not attempted"
-    assert xl.check.bits_per_char(lambda t, n: None).status == "not attempted"
+    assert_fails(xl.check.bits_per_char(lambda t, n: None), "did you forget `return`?")
 
 
 # ------------------------------------------------------------ order_k_cross_entropy
