@@ -13,6 +13,14 @@ and never imports torch, matplotlib or ipywidgets.
 from importlib import import_module
 
 from .activations import log_sigmoid, log_softmax, logsumexp, sigmoid, softmax
+from .calibration import (
+    brier_score,
+    correct_prior,
+    expected_calibration_error,
+    fit_temperature,
+    reliability_bins,
+)
+from .distillation import distillation_loss, distillation_loss_grad, kl_div
 from .gradients import (
     binary_cross_entropy_with_logits_grad,
     categorical_cross_entropy_grad,
@@ -33,17 +41,25 @@ __all__ = [
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "binary_cross_entropy_with_logits_grad",
+    "brier_score",
     "categorical_cross_entropy",
     "categorical_cross_entropy_grad",
+    "correct_prior",
     "cross_entropy",
+    "distillation_loss",
+    "distillation_loss_grad",
     "entropy",
+    "expected_calibration_error",
+    "fit_temperature",
     "gradient_check",
+    "kl_div",
     "kl_divergence",
     "log_sigmoid",
     "log_softmax",
     "logsumexp",
     "nll_loss",
     "numerical_gradient",
+    "reliability_bins",
     "sigmoid",
     "softmax",
     "surprisal",
@@ -54,6 +70,8 @@ _LAZY_SUBMODULES = {
     "check",
     "huffman",
     "letter_frequencies",
+    "mixture",
+    "mlp",
     "plots",
     "style",
     "training",
