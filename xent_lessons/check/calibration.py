@@ -24,12 +24,13 @@ __all__ = ["correct_prior", "expected_calibration_error", "fit_temperature"]
 
 
 def _ece_variant(probs, target, n_bins, *, weighted=True, absolute=True, confidence="top",
-                 squared=False):
+                 squared=False, last_bin=True):
     """ECE with knobs for the typical mistakes (all defaults: the right answer)."""
     conf = probs.max(axis=1) if confidence == "top" else probs[np.arange(len(target)), target]
     hit = (probs.argmax(axis=1) == target).astype(float)
-    index = np.clip(np.searchsorted(np.linspace(0, 1, n_bins + 1), conf, side="right") - 1,
-                    0, n_bins - 1)
+    index = np.searchsorted(np.linspace(0, 1, n_bins + 1), conf, side="right") - 1
+    if last_bin:
+        index = np.clip(index, 0, n_bins - 1)
     terms = []
     for k in range(n_bins):
         mine = index == k
@@ -45,6 +46,15 @@ def _ece_variant(probs, target, n_bins, *, weighted=True, absolute=True, confide
 
 
 _ECE_MISTAKES = (
+    Mistake(
+        lambda p, y, n: _ece_variant(p, y, n, last_bin=False),
+        "A confidence of exactly 1.0 fell in no bin: it belongs to the LAST bin (clip the "
+        "bin index to n_bins - 1), or a confident mistake at 1.0 goes unseen.",
+    ),
+    Mistake(
+        lambda p, y, n: _ece_variant(p, y, 15),
+        "n_bins is an argument: do not hard-code 15 bins.",
+    ),
     Mistake(
         lambda p, y, n: _ece_variant(p, y, n, weighted=False),
         "Each bin's gap must be weighted by its share of the predictions, |B_k| / N: a plain "
@@ -85,7 +95,7 @@ def expected_calibration_error(fn) -> CheckResult:
     """
     rng = np.random.default_rng(10)
     small = np.array([[0.9, 0.1], [0.8, 0.2], [0.3, 0.7], [0.4, 0.6]])
-    certain = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.2, 0.7, 0.1], [0.05, 0.05, 0.9]])
+    certain = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.2, 0.72, 0.08], [0.04, 0.03, 0.93]])
     p_mixed = _peaked(rng, 400, 3, 2.5)
     y_mixed = rng.integers(0, 3, 400)
     p_sure = _peaked(rng, 300, 4, 6.0)
@@ -98,7 +108,7 @@ def expected_calibration_error(fn) -> CheckResult:
         case("4 predictions, 4 bins", small, [0, 1, 1, 1], 4,
              "Per bin: the mean confidence (top probability) and the fraction right; ECE adds "
              "|accuracy - confidence| weighted by the bin's share of the predictions."),
-        case("confidences of exactly 1, and empty bins", certain, [0, 1, 1, 2], 10,
+        case("confidences of exactly 1, and empty bins", certain, [2, 1, 1, 2], 10,
              "A confidence of exactly 1.0 belongs to the LAST bin (an index of n_bins is out of "
              "range: clip it to n_bins - 1); and skip empty bins (their mean is 0 / 0)."),
         case("400 predictions, 3 classes, 15 bins", p_mixed, y_mixed, 15,
@@ -134,18 +144,13 @@ _T_MISTAKES = (
         "That is 1/T: the logits are DIVIDED by T (softmax(z / T)). If you searched over a "
         "factor β that multiplies the logits, return T = 1 / β.",
     ),
-    Mistake(
-        lambda z, y: 1.0,
-        "T = 1 changes nothing. Search over T (or β = 1 / T) for the smallest mean NLL of "
-        "softmax(z / T) on these logits and labels.",
-    ),
 )
 
 
 def fit_temperature(fn) -> CheckResult:
     """Check ``fn(logits, y)``: the temperature ``T`` minimising the mean NLL of ``softmax(logits / T)``.
 
-    The answer must be within 0.1 % of the exact minimiser; the cases need temperatures from
+    The answer must be within 0.2 % of the exact minimiser; the cases need temperatures from
     about 0.3 to 5.
 
     Examples
@@ -168,14 +173,14 @@ def fit_temperature(fn) -> CheckResult:
     ]:
         zs = scale * z[:half]
         cases.append(Case(name, (zs, y[:half]), _fit_temperature(zs, y[:half]), hint,
-                          rtol=1e-3, atol=0.0))
-    big = 2.0 * z[half:] + 800.0  # shift invariance: softmax ignores the +800
+                          rtol=2e-3, atol=0.0))
+    big = 2.0 * z[half:] + 3000.0  # shift invariance: softmax ignores the +3000
     cases.append(Case(
-        "logits shifted by +800 (softmax ignores a shift)", (big, y[half:]),
+        "logits shifted by +3000 (softmax ignores a shift)", (big, y[half:]),
         _fit_temperature(big, y[half:]),
-        "exp(800 / T) overflows: compute the NLL with a stable log_softmax "
+        "exp(3000 / T) overflows: compute the NLL with a stable log_softmax "
         "(xl.log_softmax, or z - logsumexp(z)), not log(exp(z) / sum(exp(z))).",
-        rtol=1e-3, atol=0.0,
+        rtol=2e-3, atol=0.0,
     ))
     return run_cases("fit_temperature", fn, cases, _T_MISTAKES)
 
@@ -241,7 +246,7 @@ def correct_prior(fn) -> CheckResult:
         case("a class that becomes impossible (new prior 0)", p3, [1 / 3, 1 / 3, 1 / 3],
              [0.6, 0.4, 0.0],
              "A class with new prior 0 gets probability 0; the others share the row's mass."),
-        case("a row of 5 samples with 4 classes, train prior 0.1/0.2/0.3/0.4",
+        case("5 samples, 4 classes, train prior 0.1/0.2/0.3/0.4",
              softmax(rng.standard_normal((5, 4)), axis=1), [0.1, 0.2, 0.3, 0.4],
              [0.25, 0.25, 0.25, 0.25],
              "C comes from the shape of probs: do not hard-code 3 classes."),

@@ -40,7 +40,7 @@ def reliability_diagram(ax, probs, target, n_bins=15, hist_ax=None, title=None):
     """Accuracy against confidence, bin by bin; the diagonal is perfect calibration.
 
     Each bar is one bin of confidence (:func:`xent_lessons.reliability_bins`): its height is
-    the fraction right (binary: the fraction of positives). A hatched bar from there to the
+    the fraction right (binary: the fraction of positives). A shaded bar from there to the
     bin's mean confidence shows the gap: hanging below the diagonal means over-confident.
 
     Parameters
@@ -53,8 +53,9 @@ def reliability_diagram(ax, probs, target, n_bins=15, hist_ax=None, title=None):
     n_bins : int, optional
         Equal-width bins on [0, 1].
     hist_ax : matplotlib.axes.Axes, optional
-        If given, the share of predictions in each bin is drawn there (a histogram of the
-        confidences): a reliability diagram without it hides where the predictions are.
+        If given, the share of predictions in each bin is drawn there on a log scale (a
+        histogram of the confidences): a reliability diagram without it hides where the
+        predictions are, and how few stand behind a tall bar.
     title : str, optional
         The axes' title (default: none).
 
@@ -79,13 +80,13 @@ def reliability_diagram(ax, probs, target, n_bins=15, hist_ax=None, title=None):
     acc, conf, share = _bar_heights(bins)
     bars = ax.bar(
         left, acc, width=width, align="edge", color=style.MODEL, alpha=0.85,
-        edgecolor="white", lw=0.8, label="accuracy in the bin",
+        edgecolor="white", lw=0.8, label="accuracy",
     )
     gaps = ax.bar(
-        left, conf - acc, bottom=acc, width=width, align="edge", facecolor="none",
-        edgecolor=style.WARNING, hatch="///", lw=0.8, label="gap to its mean confidence",
+        left, conf - acc, bottom=acc, width=width, align="edge", facecolor=style.WARNING + "55",
+        edgecolor=style.WARNING, lw=1.2, label="gap to confidence",
     )
-    ax.plot([0, 1], [0, 1], ls="--", color=style.NEUTRAL, lw=1.5, label="perfectly calibrated")
+    ax.plot([0, 1], [0, 1], ls="--", color=style.NEUTRAL, lw=1.5, label="calibrated")
     ece = expected_calibration_error(probs, target, n_bins)
     text = ax.text(0.04, 0.93, f"ECE = {ece:.3f}", transform=ax.transAxes, fontsize=10,
                    va="top", bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8})
@@ -99,17 +100,19 @@ def reliability_diagram(ax, probs, target, n_bins=15, hist_ax=None, title=None):
         "fraction of class 1" if binary else "accuracy (fraction right)",
         title,
     )
-    # Upper left, under the ECE: above the diagonal, where no bar of confidence c reaches
-    # (its accuracy would have to be far above c).
+    # Upper left, under the ECE, and narrow: a top-label confidence is at least 1/C, so for
+    # C >= 3 no bar stands left of 1/3 (and a binary bar there would have to be far above
+    # the diagonal to reach it).
     ax.legend(loc="upper left", bbox_to_anchor=(0.0, 0.88), fontsize="small", framealpha=0.9)
     hist = None
     if hist_ax is not None:
         hist = hist_ax.bar(left, share, width=width, align="edge", color=style.MODEL,
                            alpha=0.6, edgecolor="white", lw=0.8)
         hist_ax.set_xlim(0, 1)
-        hist_ax.set_ylim(0, 1)
+        hist_ax.set_yscale("log")  # most predictions are often in one bin: show the others too
+        hist_ax.set_ylim(1e-4, 1.5)
         style.label_axes(hist_ax, "confidence (top probability)" if not binary else
-                         "predicted probability of class 1", "share of predictions")
+                         "predicted probability of class 1", "share of predictions (log)")
     return {"bars": bars, "gaps": gaps, "hist": hist, "text": text, "bins": bins}
 
 
@@ -206,7 +209,7 @@ def accuracy_ece_curves(ax, epochs, accuracy, ece, marks=()):
     ece_ax.set_ylabel("held-out ECE", color=style.WARNING)
     ece_ax.tick_params(axis="y", colors=style.WARNING)
     ax.legend([acc, ece_line], ["accuracy (left)", "ECE (right)"], fontsize="small",
-              loc="center right")
+              loc="upper center", ncols=2)
     return {"accuracy": acc, "ece": ece_line, "ece_axis": ece_ax}
 
 
@@ -293,23 +296,25 @@ def per_sample_loss_distribution(ax, losses, floor=1e-6):
     import seaborn as sns
 
     names = list(losses)
+    shown = {k: f"{k} (mean {float(np.mean(losses[k])):.3f}, dashed)" for k in names}
     frame = pd.DataFrame(
         {
             "loss": np.concatenate([np.maximum(np.asarray(losses[k], float), floor) for k in names]),
-            "model": np.repeat(names, [len(losses[k]) for k in names]),
+            "model": np.repeat([shown[k] for k in names], [len(losses[k]) for k in names]),
         }
     )
-    palette = dict(zip(names, [style.TRUTH, style.MODEL, style.ACCENT, *style.EXTRA], strict=False))
+    colors = [style.TRUTH, style.MODEL, style.ACCENT, *style.EXTRA]
+    palette = dict(zip(shown.values(), colors, strict=False))
     sns.histplot(data=frame, x="loss", hue="model", log_scale=True, bins=40, element="step",
                  stat="count", common_norm=False, palette=palette, ax=ax, alpha=0.25)
     means = {}
     for k in names:
-        m = float(np.mean(losses[k]))
-        means[k] = ax.axvline(m, color=palette[k], lw=2, ls="--")
-        ax.text(m, ax.get_ylim()[1] * 0.97, f" mean {m:.3f}", color=palette[k], fontsize=9,
-                va="top", ha="left")
-    style.label_axes(ax, "per-sample cross-entropy -log q(true class) (nats, log scale)",
-                     "number of test points")
+        means[k] = ax.axvline(float(np.mean(losses[k])), color=palette[shown[k]], lw=2, ls="--")
+    style.label_axes(ax, f"per-sample cross-entropy -log q(true class) (nats, log scale; "
+                     f"below {floor:g} drawn at {floor:g})", "number of test points")
+    legend = ax.get_legend()
+    if legend is not None:
+        legend.set_title(None)
     return {"means": means}
 
 
