@@ -70,7 +70,7 @@ def reliability_diagram(ax, probs, target, n_bins=15, hist_ax=None, title=None):
     >>> from matplotlib.figure import Figure
     >>> ax = Figure().subplots()
     >>> art = reliability_diagram(ax, [[0.9, 0.1], [0.6, 0.4]], [0, 1], n_bins=5)
-    >>> [round(b.get_height(), 2) for b in art["bars"]][-3:]
+    >>> [float(b.get_height()) for b in art["bars"]][-3:]
     [0.0, 0.0, 1.0]
     """
     bins = reliability_bins(probs, target, n_bins)
