@@ -20,7 +20,16 @@ from .calibration import (
     fit_temperature,
     reliability_bins,
 )
+from .contrastive import (
+    clip_loss,
+    correlated_gaussians,
+    gaussian_critic,
+    gaussian_mutual_information,
+    info_nce_bound,
+    info_nce_loss,
+)
 from .distillation import distillation_loss, distillation_loss_grad, kl_div
+from .focal import focal_optimal_forecast, sigmoid_focal_loss, sigmoid_focal_loss_grad
 from .gradients import (
     binary_cross_entropy_with_logits_grad,
     categorical_cross_entropy_grad,
@@ -34,6 +43,7 @@ from .losses import (
     categorical_cross_entropy,
     nll_loss,
 )
+from .scoring_rules import expected_score, gaussian_nll_loss
 
 __version__ = "0.1.0"
 
@@ -44,14 +54,23 @@ __all__ = [
     "brier_score",
     "categorical_cross_entropy",
     "categorical_cross_entropy_grad",
+    "clip_loss",
     "correct_prior",
+    "correlated_gaussians",
     "cross_entropy",
     "distillation_loss",
     "distillation_loss_grad",
     "entropy",
     "expected_calibration_error",
+    "expected_score",
     "fit_temperature",
+    "focal_optimal_forecast",
+    "gaussian_critic",
+    "gaussian_mutual_information",
+    "gaussian_nll_loss",
     "gradient_check",
+    "info_nce_bound",
+    "info_nce_loss",
     "kl_div",
     "kl_divergence",
     "log_sigmoid",
@@ -61,6 +80,8 @@ __all__ = [
     "numerical_gradient",
     "reliability_bins",
     "sigmoid",
+    "sigmoid_focal_loss",
+    "sigmoid_focal_loss_grad",
     "softmax",
     "surprisal",
 ]
