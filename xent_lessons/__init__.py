@@ -13,6 +13,13 @@ and never imports torch, matplotlib or ipywidgets.
 from importlib import import_module
 
 from .activations import log_sigmoid, log_softmax, logsumexp, sigmoid, softmax
+from .calibration import (
+    brier_score,
+    correct_prior,
+    expected_calibration_error,
+    fit_temperature,
+    reliability_bins,
+)
 from .contrastive import (
     clip_loss,
     correlated_gaussians,
@@ -21,6 +28,7 @@ from .contrastive import (
     info_nce_bound,
     info_nce_loss,
 )
+from .distillation import distillation_loss, distillation_loss_grad, kl_div
 from .focal import focal_optimal_forecast, sigmoid_focal_loss, sigmoid_focal_loss_grad
 from .gradients import (
     binary_cross_entropy_with_logits_grad,
@@ -43,13 +51,19 @@ __all__ = [
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "binary_cross_entropy_with_logits_grad",
+    "brier_score",
     "categorical_cross_entropy",
     "categorical_cross_entropy_grad",
     "clip_loss",
+    "correct_prior",
     "correlated_gaussians",
     "cross_entropy",
+    "distillation_loss",
+    "distillation_loss_grad",
     "entropy",
+    "expected_calibration_error",
     "expected_score",
+    "fit_temperature",
     "focal_optimal_forecast",
     "gaussian_critic",
     "gaussian_mutual_information",
@@ -57,6 +71,7 @@ __all__ = [
     "gradient_check",
     "info_nce_bound",
     "info_nce_loss",
+    "kl_div",
     "kl_divergence",
     "linear_cross_entropy",
     "linear_cross_entropy_grad",
@@ -66,6 +81,7 @@ __all__ = [
     "nll_loss",
     "numerical_gradient",
     "peak_memory",
+    "reliability_bins",
     "sigmoid",
     "sigmoid_focal_loss",
     "sigmoid_focal_loss_grad",
@@ -80,6 +96,8 @@ _LAZY_SUBMODULES = {
     "corpus",
     "huffman",
     "letter_frequencies",
+    "mixture",
+    "mlp",
     "ngram",
     "plots",
     "sequences",

@@ -1,0 +1,161 @@
+"""Lesson 11 (distillation): its checkers, widget and plot functions.
+
+The checkers must accept the reference solutions of the solution notebook and reject the
+typical wrong answers (no T², T instead of T², the KL the wrong way round, torch's 'mean',
+a sum, a cross-entropy, one softmax without the temperature, swapped KL directions, a naive
+0 log 0) with a message that names the slip.
+"""
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+from notebook_code import solution_function
+
+import xent_lessons as xl
+from xent_lessons.distillation import fit_gaussian_kl, gaussian_on_grid
+
+NOTEBOOK = "11_distillation"
+
+
+def assert_fails(result, *words):
+    assert result.status == "failed", result.message
+    for word in words:
+        assert word in result.message, (word, result.message)
+
+
+def _kl(p_logits, q_logits, T):
+    log_p = xl.log_softmax(p_logits, axis=1, temperature=T)
+    log_q = xl.log_softmax(q_logits, axis=1, temperature=T)
+    return np.sum(np.exp(log_p) * (log_p - log_q), axis=1)
+
+
+# ---------------------------------------------------------------- distillation_loss
+
+
+def test_distillation_loss_checker_accepts_the_reference_solution():
+    result = xl.check.distillation_loss(solution_function(NOTEBOOK, "distillation_loss"))
+    assert result.status == "passed", result.message
+
+
+def naive(s, t, T):
+    def sm(z):
+        e = np.exp(z / T)
+        return e / e.sum(axis=1, keepdims=True)
+
+    p, q = sm(t), sm(s)
+    return T**2 * np.mean(np.sum(p * np.log(p / q), axis=1))
+
+
+@pytest.mark.parametrize(
+    ("wrong", "words"),
+    [
+        (lambda s, t, T: np.mean(_kl(t, s, T)), ["multiply the KL by T²"]),
+        (lambda s, t, T: T * np.mean(_kl(t, s, T)), ["T squared, not T"]),
+        (lambda s, t, T: T**2 * np.mean(_kl(s, t, T)), ["wrong way round"]),
+        (lambda s, t, T: T**2 * np.sum(_kl(t, s, T)) / s.size, ["N * C", "batchmean"]),
+        (lambda s, t, T: T**2 * np.sum(_kl(t, s, T)), ["not the sum"]),
+        (lambda s, t, T: T**2 * np.mean(-np.sum(xl.softmax(t, axis=1, temperature=T)
+                                                * xl.log_softmax(s, axis=1, temperature=T), axis=1)),
+         ["cross-entropy H(p, q)"]),
+        (lambda s, t, T: T**2 * np.mean(np.sum(xl.softmax(t, axis=1, temperature=T) * (
+            xl.log_softmax(t, axis=1, temperature=T) - xl.log_softmax(s, axis=1)), axis=1)),
+         ["student's logits are divided by T"]),
+        (naive, ["logits of 1000", "overflows"]),
+    ],
+)
+def test_distillation_loss_checker_names_the_mistake(wrong, words):
+    assert_fails(xl.check.distillation_loss(wrong), *words)
+
+
+def test_distillation_loss_checker_stub():
+    def stub(s, t, T):
+        raise NotImplementedError
+
+    assert xl.check.distillation_loss(stub).status == "not attempted"
+
+
+# ------------------------------------------------------------------ fit_gaussian_kl
+
+
+def test_fit_gaussian_kl_checker_accepts_the_reference_solution():
+    result = xl.check.fit_gaussian_kl(solution_function(NOTEBOOK, "fit_gaussian_kl"))
+    assert result.status == "passed", result.message
+
+
+def naive_fit(p, x, means, stds, direction):
+    candidates, values = [], []
+    for m in means:
+        for s in stds:
+            q = gaussian_on_grid(x, m, s)
+            a, b = (p, q) if direction == "forward" else (q, p)
+            with np.errstate(all="ignore"):
+                values.append(np.sum(a * np.log(a / b)))
+            candidates.append((m, s))
+    return candidates[int(np.argmin(values))]
+
+
+@pytest.mark.parametrize(
+    ("wrong", "words"),
+    [
+        (lambda p, x, m, s, d: fit_gaussian_kl(p, x, m, s, "reverse" if d == "forward" else "forward"),
+         ["swapped", "mean-seeking"]),
+        (naive_fit, ["exact zeros", "0 log 0 = 0", "nan"]),
+        (lambda p, x, m, s, d: (float(np.sum(p * x)), 1.0), ["forward KL on two modes"]),
+    ],
+)
+def test_fit_gaussian_kl_checker_names_the_mistake(wrong, words):
+    assert_fails(xl.check.fit_gaussian_kl(wrong), *words)
+
+
+# ---------------------------------------------------------------------------- widget
+
+
+def test_distillation_temperature_follows_the_slider():
+    mix = xl.mixture.ring_mixture()
+    X, _ = mix.sample(20, seed=3)
+    teacher = mix.posterior_logits(X)
+    student = 0.3 * teacher
+    w = xl.widgets.distillation_temperature(student, teacher, temperature=2.0, sample=4)
+    for T in (0.5, 2.0, 10.0, 50.0):
+        w.controls["temperature"].value = T
+        q = xl.softmax(teacher[4], temperature=T)
+        np.testing.assert_allclose([b.get_height() for b in w.artists["bars"]], q, atol=1e-12)
+        g = np.linalg.norm(xl.distillation_loss_grad(student, teacher, T))
+        assert w.artists["scaled_marker"].get_ydata()[0] == pytest.approx(g, rel=1e-12)
+        assert w.artists["plain_marker"].get_ydata()[0] == pytest.approx(g / T**2, rel=1e-12)
+        assert w.readout_text.startswith(f"T = {T:.1f}: soft target [")
+        assert f"{g / T**2:.2e} without T², {g:.2e} with T²" in w.readout_text
+    # the precomputed curves: without T² they fall as 1/T² at high T, with it they level off
+    hi = w.temperatures > 20
+    slope = np.diff(np.log(w.plain[hi])) / np.diff(np.log(w.temperatures[hi]))
+    assert np.allclose(slope, -2, atol=0.1)
+    assert w.scaled[-1] == pytest.approx(w.scaled[-5], rel=0.02)
+
+
+def test_distillation_temperature_defaults_and_validation():
+    w = xl.widgets.distillation_temperature()
+    assert w.readout_text.startswith("T = 4.0")
+    with pytest.raises(ValueError, match="both"):
+        xl.widgets.distillation_temperature(student_logits=np.zeros((2, 3)))
+    with pytest.raises(ValueError, match="sample"):
+        xl.widgets.distillation_temperature(np.zeros((2, 3)), np.zeros((2, 3)), sample=5)
+    with pytest.raises(ValueError, match="range"):
+        xl.widgets.distillation_temperature(temperature=100.0)
+
+
+# ----------------------------------------------------------------------------- plots
+
+
+def test_gradient_norm_curves_and_kl_fit_curves():
+    T = np.array([1.0, 10.0, 100.0])
+    plain, scaled = xl.plots.gradient_norms([[0.0, 0.0, 0.0]], [[2.0, 0.0, -1.0]], T)
+    np.testing.assert_allclose(scaled, plain * T**2)
+    art = xl.plots.gradient_norm_curves(Figure().subplots(), T, plain, scaled, current=10.0)
+    assert art["scaled_marker"].get_ydata()[0] == pytest.approx(scaled[1])
+    assert art["plain"].axes.get_xscale() == "log" and art["plain"].axes.get_yscale() == "log"
+    hidden = xl.plots.gradient_norm_curves(Figure().subplots(), T, plain, scaled)
+    assert not hidden["plain_marker"].get_visible()
+    x = np.linspace(-3, 3, 7)
+    art = xl.plots.kl_fit_curves(Figure().subplots(), x, gaussian_on_grid(x, 0, 1),
+                                 {"forward": gaussian_on_grid(x, 0, 2)})
+    np.testing.assert_allclose(art["fits"]["forward"].get_ydata(), gaussian_on_grid(x, 0, 2))

@@ -1,0 +1,175 @@
+"""Checkers of lesson 11: the distillation loss, and a Gaussian fitted by forward or reverse KL.
+
+Expected values come from :mod:`xent_lessons.distillation` (``F.kl_div``'s semantics). The
+cases include temperatures far from 1, logits of 1000 (a naive softmax overflows), batches
+of different sizes (the mean per sample, not per element) and targets with exact zeros.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..activations import log_softmax, softmax
+from ..distillation import distillation_loss as _distillation_loss
+from ..distillation import fit_gaussian_kl as _fit_gaussian_kl
+from ..distillation import gaussian_on_grid
+from ._runner import Case, CheckResult, Mistake, run_cases
+
+__all__ = ["distillation_loss", "fit_gaussian_kl"]
+
+
+def _kl_rows(p_logits, q_logits, T):
+    """Per-row KL(softmax(p / T) || softmax(q / T))."""
+    log_p = log_softmax(p_logits, axis=1, temperature=T)
+    log_q = log_softmax(q_logits, axis=1, temperature=T)
+    return np.sum(np.exp(log_p) * (log_p - log_q), axis=1)
+
+
+_LOSS_MISTAKES = (
+    Mistake(
+        lambda s, t, T: np.mean(_kl_rows(t, s, T)),
+        "The gradient at temperature T is (q_s - q_t) / T, so the soft-target loss shrinks "
+        "like 1/T²: multiply the KL by T² (Hinton et al.), or a high temperature switches "
+        "the teacher off.",
+    ),
+    Mistake(
+        lambda s, t, T: T * np.mean(_kl_rows(t, s, T)),
+        "The factor is T squared, not T: the temperature divides the logits once in each "
+        "softmax's gradient and once more through the chain rule.",
+    ),
+    Mistake(
+        lambda s, t, T: T**2 * np.mean(_kl_rows(s, t, T)),
+        "The KL is the wrong way round: the teacher's distribution p comes first, "
+        "KL(p_teacher || q_student) = sum p log(p / q). (F.kl_div(log q_student, p_teacher) "
+        "computes exactly that, with the student's log-probabilities first.)",
+    ),
+    Mistake(
+        lambda s, t, T: T**2 * np.sum(_kl_rows(t, s, T)) / s.size,
+        "That divides by N * C, the number of elements (F.kl_div's reduction='mean'): the "
+        "mean KL per sample divides by the batch size N only ('batchmean').",
+    ),
+    Mistake(
+        lambda s, t, T: T**2 * np.sum(_kl_rows(t, s, T)),
+        "Average over the samples (divide the sum by N, 'batchmean'), not the sum.",
+    ),
+    Mistake(
+        lambda s, t, T: T**2 * np.mean(-np.sum(softmax(t, axis=1, temperature=T)
+                                              * log_softmax(s, axis=1, temperature=T), axis=1)),
+        "That is the cross-entropy H(p, q): it has the same gradient, but the loss asked for "
+        "is the KL = H(p, q) - H(p), which is 0 when the student matches the teacher.",
+    ),
+    Mistake(
+        lambda s, t, T: T**2 * np.mean(np.sum(
+            softmax(t, axis=1, temperature=T)
+            * (log_softmax(t, axis=1, temperature=T) - log_softmax(s, axis=1)), axis=1)),
+        "Both softmaxes take the temperature: the student's logits are divided by T too.",
+    ),
+    Mistake(
+        lambda s, t, T: T**2 * np.mean(np.sum(
+            softmax(t, axis=1) * (log_softmax(t, axis=1) - log_softmax(s, axis=1, temperature=T)),
+            axis=1)),
+        "Both softmaxes take the temperature: the teacher's logits are divided by T too.",
+    ),
+)
+
+
+def distillation_loss(fn) -> CheckResult:
+    """Check ``fn(student_logits, teacher_logits, T)``: Hinton's soft-target loss, one number.
+
+    ``student_logits`` and ``teacher_logits`` have shape (N, C); the answer is averaged over
+    the N samples.
+
+    Examples
+    --------
+    >>> distillation_loss(lambda s, t, T: 0.0).status
+    'failed'
+    """
+    rng = np.random.default_rng(11)
+
+    def case(name, s, t, T, hint):
+        s, t = np.asarray(s, dtype=float), np.asarray(t, dtype=float)
+        return Case(name, (s, t, T), _distillation_loss(s, t, T), hint, rtol=1e-8, atol=1e-12)
+
+    cases = [
+        case("one sample, T = 1", [[1.0, 0.0, -1.0]], [[3.0, 0.0, 0.0]], 1.0,
+             "At T = 1: KL(p || q) = sum_c p_c (log p_c - log q_c), p = softmax(teacher), "
+             "q = softmax(student)."),
+        case("4 samples, 3 classes, T = 4", rng.normal(0, 2, (4, 3)), rng.normal(0, 3, (4, 3)),
+             4.0, "Divide both logits by T, take the KL per sample, average over the samples, "
+             "and multiply by T²."),
+        case("2 samples, 5 classes, T = 2", rng.normal(0, 2, (2, 5)), rng.normal(0, 2, (2, 5)),
+             2.0, "Average over the N samples, not over the N * C elements."),
+        case("a student equal to its teacher", [[2.0, -1.0, 0.5]], [[2.0, -1.0, 0.5]], 3.0,
+             "The loss is 0 when the student matches the teacher (a KL, not a cross-entropy)."),
+        case("logits of 1000, T = 0.5", [[1000.0, 0.0, -1000.0]], [[0.0, 1000.0, 990.0]], 0.5,
+             "exp(2000) overflows: use a stable log_softmax (xl.log_softmax(z, axis=1, "
+             "temperature=T)), never log(softmax(...))."),
+    ]
+    return run_cases("distillation_loss", fn, cases, _LOSS_MISTAKES)
+
+
+# ---------------------------------------------------------------- KL fits
+
+
+def _naive_fit(p, x, means, stds, direction):
+    """A fit whose KL is computed without the 0 log 0 = 0 rule (nan wins np.argmin)."""
+    best, values = [], []
+    for m in means:
+        for sd in stds:
+            q = gaussian_on_grid(x, m, sd)
+            a, b = (p, q) if direction == "forward" else (q, p)
+            with np.errstate(all="ignore"):
+                values.append(np.sum(a * np.log(a / b)))
+            best.append((float(m), float(sd)))
+    return best[int(np.argmin(values))]
+
+
+_FIT_MISTAKES = (
+    Mistake(
+        _naive_fit,
+        "A term with probability 0 must count 0 (0 log 0 = 0), but 0 * log(0 / 0) is nan, and "
+        "np.argmin picks the first nan. Use xl.kl_divergence, which knows the rule.",
+    ),
+    Mistake(
+        lambda p, x, m, s, d: _fit_gaussian_kl(p, x, m, s, "reverse" if d == "forward" else "forward"),
+        "The directions are swapped: 'forward' is KL(p || q), the target p first (what "
+        "cross-entropy training minimises, mean-seeking); 'reverse' is KL(q || p).",
+    ),
+)
+
+
+def fit_gaussian_kl(fn) -> CheckResult:
+    """Check ``fn(p, x, means, stds, direction)``: the best ``(mean, std)`` pair by KL.
+
+    Each candidate is ``q = xl.distillation.gaussian_on_grid(x, mean, std)``; ``direction``
+    is ``"forward"`` for :math:`D_{KL}(p \\| q)` or ``"reverse"`` for :math:`D_{KL}(q \\| p)`.
+    Return the pair (two numbers) with the smallest divergence.
+
+    Examples
+    --------
+    >>> fit_gaussian_kl(lambda p, x, means, stds, direction: (0.0, 1.0)).status
+    'failed'
+    """
+    x = np.linspace(-6.0, 6.0, 241)
+    bimodal = 0.6 * gaussian_on_grid(x, -2.0, 0.6) + 0.4 * gaussian_on_grid(x, 2.5, 0.6)
+    means = np.linspace(-3.0, 3.0, 25)
+    stds = np.linspace(0.3, 3.0, 28)
+    # A target with exact zeros: nothing outside [-3, 3].
+    cut = np.where(np.abs(x) <= 3.0, bimodal, 0.0)
+    cut = cut / cut.sum()
+
+    def case(name, p, direction, hint):
+        return Case(name, (p, x, means, stds, direction),
+                    _fit_gaussian_kl(p, x, means, stds, direction), hint, rtol=0, atol=1e-12)
+
+    cases = [
+        case("forward KL on two modes", bimodal, "forward",
+             "Forward KL(p || q) punishes q for missing any part of p: the best Gaussian is "
+             "wide and sits between the modes. Try every (mean, std) pair, keep the smallest."),
+        case("reverse KL on two modes", bimodal, "reverse",
+             "Reverse KL(q || p) punishes q for putting mass where p has little: the best "
+             "Gaussian is narrow and sits on one mode (the larger one)."),
+        case("forward KL, a target with exact zeros", cut, "forward",
+             "Where p = 0 the term p log(p / q) is 0, not nan."),
+    ]
+    return run_cases("fit_gaussian_kl", fn, cases, _FIT_MISTAKES, part_names=("mean", "std"))
