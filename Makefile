@@ -41,7 +41,7 @@ doctest: $(STAMP)
 
 nbval: $(STAMP)
 	@if ls notebooks/*.ipynb >/dev/null 2>&1; then \
-		$(BIN)/python -m pytest --nbval notebooks --nbval-sanitize-with notebooks/nbval_sanitize.cfg; \
+		$(BIN)/python -m pytest --nbval notebooks --nbval-sanitize-with tests/nbval_sanitize.cfg; \
 	else echo "nbval: no notebooks yet"; fi
 
 # Regenerate the learner notebooks from the solution notebooks and save both after

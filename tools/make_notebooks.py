@@ -16,7 +16,8 @@ each marked block replaced by a stub, and cells tagged ``solution-only`` left ou
     python tools/make_notebooks.py            # write the learner notebooks, run all, save
     python tools/make_notebooks.py --check    # exit 1 if a learner notebook is out of step
 
-Every notebook is saved after a fresh-kernel "Restart & Run All", with its outputs.
+Every notebook is saved after a fresh-kernel "Restart & Run All", with its outputs, and
+exactly as JupyterLab would save it (tools/notebook_format.py), so opening it changes nothing.
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ import sys
 from pathlib import Path
 
 import nbformat
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from notebook_format import write as write_like_jupyterlab
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
@@ -126,7 +130,7 @@ def main(argv=None) -> int:
         for nb, path in ((solution_nb, solution_path), (learner_nb, learner_path)):
             print(f"running {path.relative_to(ROOT)}", flush=True)
             execute(nb, path.parent)
-            nbformat.write(nb, path)
+            write_like_jupyterlab(nb, path)
     return 0
 
 
