@@ -24,11 +24,17 @@ $(STAMP): requirements.txt pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
-# JupyterLab on localhost only, with Jupyter's token on (its default), rooted at notebooks/
-# and opening the first lesson. As root (a container), Jupyter wants --allow-root.
+# JupyterLab on localhost only, with Jupyter's token on (its default), rooted at notebooks/.
+# The link it prints (and the browser it opens) goes to lesson 00, not the Launcher; the
+# settings in jupyter_config/ (no news pop-up, no update check) apply to this JupyterLab only,
+# as defaults under the user's own. As root (a container), Jupyter wants --allow-root.
+# LAB_ARGS passes more options (the browser test adds --no-browser and a port).
+LAB_FIRST := /lab/tree/00_welcome.ipynb
 lab: $(STAMP)
-	cd notebooks && ../$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 \
-		$(if $(filter 0,$(shell id -u)),--allow-root) 00_welcome.ipynb
+	cd notebooks && \
+	JUPYTER_CONFIG_PATH="$(CURDIR)/jupyter_config$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" \
+	../$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --LabApp.default_url=$(LAB_FIRST) \
+		$(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -14,6 +14,9 @@ all measured by saving our notebooks in JupyterLab 4.6 (tests/browser checks it 
   widget state is full of them: slider values, bounds, steps).
 - Stream outputs: JupyterLab's output model merges consecutive ``stream`` outputs of the
   same name into one, and applies ``\\r`` and ``\\b`` as a terminal would.
+- Timing: ``nbclient`` records when each cell ran (``metadata.execution``); JupyterLab, with
+  its default ``recordTiming: false``, removes that when it runs a cell. Left in, it would
+  change with every run of ``make notebooks`` and with every Run All in JupyterLab.
 
 ``lab_format(nb)`` applies these to a notebook; ``write(nb, path)`` saves it as JupyterLab
 would. ``lab_format`` of a notebook that JupyterLab saved changes nothing (a fixed point).
@@ -119,6 +122,7 @@ def lab_format(nb, kernel_name: str | None = None):
     for cell in data["cells"]:
         if cell["cell_type"] == "code":
             cell["outputs"] = merge_streams(cell["outputs"])
+            cell.get("metadata", {}).pop("execution", None)
     data = js_numbers(data)
     return nbformat.from_dict(copy.deepcopy(data))
 

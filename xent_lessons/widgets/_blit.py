@@ -129,9 +129,7 @@ class FigureRenderer:
         if plan.figure_structure != _figure_structure(figure):
             self._full_draw(key, "the figure's artists changed")
             return
-        reshaped = {
-            ax for ax in figure.axes if plan.axes_structure.get(ax) != _axes_structure(ax)
-        }
+        reshaped = {ax for ax in figure.axes if plan.axes_structure.get(ax) != _axes_structure(ax)}
         if reshaped - self._whole:
             self._whole |= reshaped
             self._plans.clear()  # every background must now leave these Axes out
@@ -234,8 +232,7 @@ class FigureRenderer:
         # At the figure's level: the Axes drawn whole, those with redrawn units, the moving
         # figure-level artists, and whatever is drawn after one of them and overlaps it.
         boxes = {
-            unit: inner[unit][1] if unit in inner else _box(unit, renderer)
-            for unit in figure_units
+            unit: inner[unit][1] if unit in inner else _box(unit, renderer) for unit in figure_units
         }
         top = _plan_group(
             figure_units,

@@ -22,8 +22,9 @@ TRACK_PX = 180  # a slider's track; the course guide asks for at least 150 px
 VERTICAL_TRACK_PX = 160
 FONT_PX = 13  # JupyterLab's --jp-widgets-font-size (--jp-ui-font-size1)
 LABEL_GAP_PX = 12  # the label's right margin and padding, with room to spare
-READOUT_GAP_PX = 16  # the margins around a slider's readout
-SLIDER_MARGINS_PX = 24  # the track's own margins (half a handle on each side) and the box's
+READOUT_GAP_PX = 16  # the padding around a slider's readout text
+READOUT_MIN_PX = 72  # a slider's readout box is at least this wide (measured in JupyterLab)
+SLIDER_MARGINS_PX = 32  # the track's own margins (half a handle on each side) and the box's
 BUTTON_PADDING_PX = 28  # a button's left and right padding and border
 DROPDOWN_ARROW_PX = 36  # a dropdown's arrow and padding
 CHECKBOX_PX = 36  # the box of a checkbox and its gap
@@ -111,8 +112,12 @@ def fit_control(control):
         width = max(map(text_px, texts))
         layout.width = _at_least(layout.width, width + READOUT_GAP_PX)
     elif "Slider" in kind:
-        readout = max(map(text_px, _readout_texts(control))) if control.readout else 0
-        needed = label + TRACK_PX + SLIDER_MARGINS_PX + readout + READOUT_GAP_PX
+        readout = 0
+        if control.readout:
+            readout = max(
+                READOUT_MIN_PX, max(map(text_px, _readout_texts(control))) + READOUT_GAP_PX
+            )
+        needed = label + TRACK_PX + SLIDER_MARGINS_PX + readout
         layout.width = _at_least(layout.width, needed)
     elif kind in ("ToggleButtons", "RadioButtons") or kind == "Dropdown":
         options = [str(text) for text in getattr(control, "_options_labels", ())]
