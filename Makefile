@@ -12,7 +12,7 @@ help:
 	@echo "make lab    - install (once) and open JupyterLab at the first lesson"
 	@echo "make test   - install (once) and run every check: ruff, pytest, doctests, nbval,"
 	@echo "              and every lesson in JupyterLab in headless Chromium (when installed)"
-	@echo "make html   - run every notebook afresh and build the static course site in site/"
+	@echo "make html   - build the static course site in site/ (open site/index.html) and check it"
 	@echo "make bench  - speed and memory benchmarks against PyTorch"
 
 $(BIN)/python:
@@ -62,8 +62,9 @@ browser: $(STAMP)
 		$(BIN)/python -m pytest tests/browser; \
 	else echo "browser test SKIPPED: Chromium not found (apt-get install -y chromium, or set CHROMIUM=/path/to/chromium)"; fi
 
-# The static course site: every notebook (learner and solution) run afresh, exported to HTML
-# with its widgets' saved state, and an index page; then each page checked in Chromium.
+# The static course site (Sphinx, myst-nb, sphinx-book-theme; source in book/): every notebook,
+# learner and solution version, as saved; MathJax from npm (npm ci, the first time), served by
+# the site. Then each page is checked in Chromium with no network.
 html: $(STAMP)
 	$(BIN)/python tools/build_site.py
 
@@ -73,4 +74,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) site
+	rm -rf $(VENV) site build book/node_modules

@@ -34,6 +34,7 @@ class Section:
 SECTIONS = [
     Section("cross-entropy", cross_entropy_bench.run_section),
     Section("widgets", widget_bench.run_section),
+    Section("widgets-browser", widget_bench.run_browser_section),
 ]
 
 

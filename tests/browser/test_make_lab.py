@@ -133,8 +133,10 @@ def test_make_lab_opens_lesson_00_without_the_news_pop_up(tmp_path):
         notification = lab.api(
             token, "/lab/api/settings/@jupyterlab/apputils-extension:notification"
         )
-        assert notification["settings"]["fetchNews"] == "false"
-        assert notification["settings"]["checkForUpdates"] is False
+        # jupyter_config/ overrides the defaults (the user's own settings would still win).
+        defaults = notification["schema"]["properties"]
+        assert defaults["fetchNews"]["default"] == "false"
+        assert defaults["checkForUpdates"]["default"] is False
         with open_browser() as browser:
             context = browser.new_context(viewport={"width": 1400, "height": 1000})
             page = context.new_page()

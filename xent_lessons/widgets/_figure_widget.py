@@ -42,7 +42,9 @@ class FigureWidget:
     figure : matplotlib.figure.Figure
         The figure to render.
     controls : mapping of str to ipywidgets widgets
-        Each control's ``value`` is passed to ``update`` under its name.
+        Each control's ``value`` is passed to ``update`` under its name. Each is sized so
+        that it is usable (``_controls.fit_control``: a slider track of at least 180 px, its
+        label in full); make sliders with ``_controls.labelled_slider``.
     update : callable
         ``update(**values)`` changes the figure's artists in place and may return a short
         text (a readout such as ``"H = 0.881 bits"``) shown under the figure.
