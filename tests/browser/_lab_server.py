@@ -24,8 +24,10 @@ from pathlib import Path
 # JupyterLab's own settings for the run, but: no look-ups for news or updates (there may be
 # no network, and a toast could cover what the test clicks), and autosave (on, as by default)
 # every AUTOSAVE_S seconds instead of 120, so that the test sees what autosave does while it
-# waits. The widget manager's "saveState" stays at its default (off), as a learner has it.
-AUTOSAVE_S = 1
+# waits. (At 1 s, on a busy machine, a save can still be under way when the next one starts,
+# and JupyterLab then asks whether the file "changed on disk".) The widget manager's
+# "saveState" stays at its default (off), as a learner has it.
+AUTOSAVE_S = 2
 LAB_SETTINGS = {
     "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
         "checkForUpdates": False,
