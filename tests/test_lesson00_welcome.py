@@ -154,23 +154,47 @@ def _axes():
     return Figure().subplots()
 
 
-def test_course_map_draws_eight_lessons_in_order_joined_by_seven_arrows():
-    from xent_lessons.plots.welcome import COURSE_LESSONS
+def test_course_map_draws_fifteen_lessons_in_order_joined_by_fourteen_arrows():
+    from xent_lessons.plots.welcome import COURSE_LESSONS, COURSE_STAGES
 
     ax = _axes()
     artists = xl.plots.course_map(ax, highlight=2)
-    assert len(artists["boxes"]) == len(COURSE_LESSONS) == 8
-    assert len(artists["arrows"]) == 7
-    assert [t.get_text() for t in artists["titles"]][:2] == ["Welcome", "Surprisal &\nentropy"]
+    assert len(artists["boxes"]) == len(COURSE_LESSONS) == 15
+    assert len(artists["arrows"]) == 14
+    assert [number for number, *_ in COURSE_LESSONS] == [f"{k:02d}" for k in range(15)]
+    titles = [t.get_text() for t in artists["titles"]]
+    assert titles[:2] == ["Welcome", "Surprisal &\nentropy"]
+    assert titles[8] == "Bits per\ncharacter" and titles[14] == "Choosing\na loss"
     widths = [box.get_linewidth() for box in artists["boxes"]]
     assert widths[2] > max(widths[:2] + widths[3:])  # the highlighted lesson stands out
-    # Reading order: left to right along a row, then the next row below.
+    # Reading order: left to right along each row of five, then the next row below.
     xs = [box.get_x() for box in artists["boxes"]]
     ys = [box.get_y() for box in artists["boxes"]]
-    assert xs[:4] == sorted(xs[:4]) and xs[4:] == sorted(xs[4:])
-    assert ys[0] == ys[3] > ys[4] == ys[7]
-    assert len(artists["legend"].get_texts()) == 5
+    for row in range(3):
+        assert xs[5 * row : 5 * row + 5] == sorted(xs[5 * row : 5 * row + 5])
+        assert len(set(ys[5 * row : 5 * row + 5])) == 1
+    assert ys[0] > ys[5] > ys[10]
+    assert len(artists["legend"].get_texts()) == len(COURSE_STAGES) == 7
     assert not ax.axison
+
+
+def test_course_map_text_stays_inside_its_boxes():
+    # Every title and key idea fits its box at the size lesson 00 draws the map.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(9, 5.6), layout="constrained")
+    canvas = FigureCanvasAgg(fig)
+    ax = fig.subplots()
+    artists = xl.plots.course_map(ax, highlight=0)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    boxes = [box.get_window_extent(renderer) for box in artists["boxes"]]
+    for text in ax.texts:
+        extent = text.get_window_extent(renderer)
+        inside = [b for b in boxes if b.x0 <= extent.x0 and extent.x1 <= b.x1
+                  and b.y0 <= extent.y0 and extent.y1 <= b.y1]
+        assert inside, f"{text.get_text()!r} sticks out of its box"
 
 
 def test_curve_with_point_returns_its_artists_with_the_data():

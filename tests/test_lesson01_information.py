@@ -177,11 +177,27 @@ def test_coin_entropy_moves_the_point_the_bars_and_the_readout():
     assert "H = 0.25 × 2.00 + 0.75 × 0.42 = 0.811 bits" in w.readout_text
 
 
+def test_coin_entropy_axis_fits_its_bars_and_steps_up_for_rare_sides():
+    w = xl.widgets.coin_entropy(bias=0.7)
+    ax_bars = w.figure.axes[1]
+    top = ax_bars.get_ylim()[1]
+    tallest = max(heights(w.artists["bars"]))  # 1.74 bits for tails
+    assert tallest < top < 2 * tallest  # not an axis to 8.75 bits for bars under 2
+    w.controls["bias"].value = 0.99  # tails: 6.64 bits, which must stay in the picture
+    tallest = max(heights(w.artists["bars"]))
+    assert tallest == pytest.approx(-np.log2(0.01))
+    assert tallest < ax_bars.get_ylim()[1] < 2 * tallest
+    w.controls["bias"].value = 0.7
+    assert ax_bars.get_ylim()[1] == top  # back to the same step
+
+
 def test_coin_entropy_at_a_certain_coin_caps_the_infinite_bar_and_gives_zero():
     w = xl.widgets.coin_entropy(bias=0.7)
     w.controls["bias"].value = 0.0
     bars = heights(w.artists["bars"])
-    assert np.isfinite(bars).all() and bars[0] > 6 and bars[1] == 0.0
+    top = w.figure.axes[1].get_ylim()[1]
+    # The infinite bar reaches the cap, the tallest a finite bar could be, inside the axes.
+    assert np.isfinite(bars).all() and 0 < bars[0] < top and bars[1] == 0.0
     assert w.artists["values"][0].get_text() == "∞"
     assert np.asarray(w.artists["point"].get_ydata()).tolist() == [0.0]
     assert "= 0.000 bits" in w.readout_text and "0 × ∞ counts as 0" in w.readout_text
@@ -219,6 +235,8 @@ def test_huffman_explorer_shows_the_code_and_both_averages():
     assert [t.get_text() for t in w.artists["codewords"]] == ["0", "10", "110", "1110", "1111"]
     h0 = w.artists["entropy_line"].get_ydata()[0]
     assert w.artists["length_line"].get_ydata()[0] == pytest.approx(h0)  # powers of 1/2
+    assert w.artists["overhead_band"].get_height() == pytest.approx(0.0)
+    assert w.artists["overhead_title"].get_text().endswith("L − H = 0.000 bits")
     for name, value in zip("ABCDE", (3, 5, 5, 4, 20), strict=True):
         w.controls[name].value = value
     p = np.array([3, 5, 5, 4, 20]) / 37
@@ -230,6 +248,18 @@ def test_huffman_explorer_shows_the_code_and_both_averages():
     assert w.artists["entropy_line"].get_ydata()[0] == pytest.approx(h)
     assert w.artists["length_line"].get_ydata()[0] == pytest.approx(length)
     assert h < length < h + 1
+    # The overhead is a band from H to L, on the axes that zooms in on the averages, with
+    # the bound H + 1 above it; none of those lines crosses the bars and their codewords.
+    band = w.artists["overhead_band"]
+    assert band.get_y() == pytest.approx(h)
+    assert band.get_height() == pytest.approx(length - h)
+    assert w.artists["bound_line"].get_ydata()[0] == pytest.approx(h + 1)
+    assert w.artists["overhead_title"].get_text().endswith(f"L − H = {length - h:.3f} bits")
+    ax_bars, ax_averages = w.figure.axes
+    low, high = ax_averages.get_ylim()
+    assert low < h and h + 1 < high and high - low < 1.5  # zoomed: the band is visible
+    assert band.axes is ax_averages and not ax_bars.lines
+    assert all(t.axes is ax_bars for t in w.artists["codewords"])
     assert code.table() in w.readout_text
     assert f"L = {length:.3f} bits" in w.readout_text
 
@@ -262,6 +292,18 @@ def test_binary_entropy_curve_peaks_at_one_bit_for_a_fair_coin():
     assert artists["point"].get_ydata()[0] == pytest.approx(xl.entropy([0.9, 0.1], base=2))
 
 
+def test_surprisal_bars_axis_steps_to_fit_the_tallest_finite_bar():
+    ax = _axes()
+    artists = xl.plots.surprisal_bars(ax, [0.7, 0.3], ["heads", "tails"])
+    assert artists["cap"] == 2.5 and ax.get_ylim()[1] == pytest.approx(3.25)
+    xl.plots.information.update_surprisal_bars(ax, artists, np.array([0.75, 0.25]))
+    assert artists["cap"] == 2.5  # no step for a small move around the lesson's 0.7
+    xl.plots.information.update_surprisal_bars(ax, artists, np.array([0.99, 0.01]))
+    assert artists["cap"] == 10.0  # 6.64 bits for tails
+    xl.plots.information.update_surprisal_bars(ax, artists, np.array([1.0, 0.0]))
+    assert artists["cap"] == 2.5 and heights(artists["bars"])[1] == 2.5  # ∞ drawn at the cap
+
+
 def test_surprisal_bars_and_their_average():
     ax = _axes()
     artists = xl.plots.surprisal_bars(ax, [0.5, 0.25, 0.25, 0.0], list("abcd"), cap=5.0)
@@ -284,7 +326,7 @@ def test_outcome_probabilities_and_entropy_gauge():
     assert gauge["value"].get_text() == "H(p) = 1.250"
 
 
-def test_code_lengths_draws_ideal_and_actual_lengths():
+def test_code_lengths_draws_ideal_and_actual_lengths_on_an_axis_that_fits_them():
     ax = _axes()
     p = np.array([0.4, 0.3, 0.2, 0.1])
     code = xl.huffman.huffman_code(p)
@@ -292,8 +334,29 @@ def test_code_lengths_draws_ideal_and_actual_lengths():
     np.testing.assert_allclose(heights(artists["ideal"]), -np.log2(p))
     np.testing.assert_allclose(heights(artists["lengths"]), code.lengths)
     assert [t.get_text() for t in artists["codewords"]] == list(code.codewords)
-    assert artists["length_line"].get_ydata()[0] == pytest.approx(code.average_length)
-    assert artists["entropy_line"].get_ydata()[0] == pytest.approx(xl.entropy(p, base=2))
+    tallest = max(heights(artists["ideal"]).max(), max(code.lengths))  # 3.32 bits
+    assert tallest < ax.get_ylim()[1] <= 5
+    fixed = xl.plots.code_lengths(_axes(), p, code.codewords, "ABCD", ylim=8.5)
+    assert fixed["ideal"][0].axes.get_ylim()[1] == 8.5
+
+
+def test_code_overhead_zooms_in_on_h_l_and_the_bound():
+    ax = _axes()
+    artists = xl.plots.code_overhead(ax, 2.1531, 2.2)
+    assert artists["entropy_line"].get_ydata()[0] == pytest.approx(2.1531)
+    assert artists["length_line"].get_ydata()[0] == pytest.approx(2.2)
+    assert artists["bound_line"].get_ydata()[0] == pytest.approx(3.1531)
+    assert artists["band"].get_y() == pytest.approx(2.1531)
+    assert artists["band"].get_height() == pytest.approx(0.0469)
+    assert [t.get_text() for t in artists["texts"]] == ["H = 2.153", "L = 2.200",
+                                                        "H + 1 = 3.153"]
+    assert artists["title"].get_text() == "the averages\nL − H = 0.047 bits"
+    low, high = ax.get_ylim()
+    assert low < 2.1531 and 3.1531 < high and high - low < 1.5
+    # The two lines differ in colour and in dash, so they can be told apart.
+    h_line, l_line = artists["entropy_line"], artists["length_line"]
+    assert h_line.get_color() != l_line.get_color()
+    assert h_line.get_linestyle() != l_line.get_linestyle()
 
 
 # ------------------------------------------------------------------ letter frequencies

@@ -249,6 +249,57 @@ def test_cross_entropy_curve_without_q_has_no_marker():
     assert curve.min() == pytest.approx(xl.entropy([0.8, 0.2], base=2))
 
 
+def test_cross_entropy_curve_gives_every_artist_a_legend_entry():
+    ax = _ax()
+    artists = xl.plots.cross_entropy_curve(ax, 0.3, q=0.7)
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["H(p, q), as q varies", "H(p): the floor", "the minimum, at q = p",
+                      "H(p, q) at the model's q", "D_KL(p ‖ q)"]
+    assert artists["marker"].get_label() in labels  # the orange point is named
+
+
+def test_cross_entropy_curve_speaks_of_theta_when_theta_varies():
+    ax = _ax()
+    xl.plots.cross_entropy_curve(ax, 0.7, truth="p̂", variable="θ", model="q_θ")
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["H(p̂, q_θ), as θ varies", "H(p̂): the floor", "the minimum, at θ = p̂"]
+    assert not any(" q " in label or "q =" in label for label in labels)
+    assert ax.get_ylabel() == "cross-entropy H(p̂, q_θ) (nats)"
+    assert ax.get_xlabel() == ""  # the caller names θ's axis
+
+
+# ------------------------------------------------------------- conditional entropy
+
+
+def _entropy_of(p):
+    return xl.entropy(np.asarray(p, dtype=float).ravel())
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_notebook_conditional_entropy_is_the_chain_rule(seed):
+    # H(Y | X) = H(X, Y) - H(X) on random joint tables, some with impossible pairs.
+    conditional_entropy = solution_function(NOTEBOOK, "conditional_entropy")
+    rng = np.random.default_rng(seed)
+    joint = rng.dirichlet(np.ones(12)).reshape(4, 3)
+    joint[rng.random((4, 3)) < 0.25] = 0.0
+    joint /= joint.sum()
+    expected = _entropy_of(joint) - _entropy_of(joint.sum(axis=1))
+    assert conditional_entropy(joint) == pytest.approx(expected, abs=1e-12)
+
+
+def test_notebook_conditional_entropy_extremes():
+    conditional_entropy = solution_function(NOTEBOOK, "conditional_entropy")
+    # An input that decides the target: nothing is left to predict (memorisation's floor).
+    assert conditional_entropy(np.eye(5) / 5) == 0.0
+    # An input that says nothing: H(Y | X) = H(Y).
+    p_y = np.array([0.5, 0.25, 0.25])
+    independent = np.outer([0.3, 0.7], p_y)
+    assert conditional_entropy(independent) == pytest.approx(xl.entropy(p_y), abs=1e-12)
+    # Seville by season, as the lesson prints it: 1.199 bits, below H(Y) = 1.5 bits.
+    joint = np.array([[0.8, 0.15, 0.05], [0.2, 0.35, 0.45]]) / 2
+    assert conditional_entropy(joint) / np.log(2) == pytest.approx(1.1985, abs=1e-4)
+
+
 def test_gibbs_scatter_places_each_pair():
     h_p, h_pq = np.array([0.2, 1.0]), np.array([0.5, 1.1])
     artists = xl.plots.gibbs_scatter(_ax(), h_p, h_pq)

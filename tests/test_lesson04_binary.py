@@ -249,6 +249,26 @@ def test_the_worked_example_sum_is_printed_in_the_solution_notebook():
     )
     assert "4.460303459760249" in printed
     assert "100.0" in printed  # torch's and the package's clamp at -100
+    assert "BCELoss's dl/dq at q = 0, y = 1: -1e+12" in printed  # not 0: torch's backward
+    assert "z = ln(1e-12) = -27.6" in printed  # where the gradient to the logit fades
+    assert "      -30      30.00      -0.0936       30.00       -1" in printed
+    assert "      -40      40.00    -4.25e-06       40.00       -1" in printed
+
+
+def test_bceloss_backward_divides_by_a_floored_q_one_minus_q():
+    """What lesson 04 says about torch: dl/dq = (q - y) / max(q (1 - q), 1e-12)."""
+    import torch
+    import torch.nn.functional as F
+
+    q = torch.tensor([0.0, 1e-13, 1e-6, 0.3], dtype=torch.float64, requires_grad=True)
+    y = torch.ones(4, dtype=torch.float64)
+    F.binary_cross_entropy(q, y, reduction="sum").backward()
+    qd = q.detach()
+    expected = (qd - y) / torch.clamp(qd * (1 - qd), min=1e-12)
+    np.testing.assert_allclose(q.grad.numpy(), expected.numpy(), rtol=1e-8)  # 1e-12 as a float32
+    z = torch.tensor([-30.0, -40.0], dtype=torch.float64, requires_grad=True)
+    F.binary_cross_entropy(torch.sigmoid(z), torch.ones(2, dtype=torch.float64), reduction="sum").backward()
+    np.testing.assert_allclose(z.grad.numpy(), -np.exp([-30.0, -40.0]) * 1e12, rtol=1e-6)
 
 
 def test_bce_explorer_legend_follows_the_target_colour():

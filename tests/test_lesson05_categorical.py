@@ -247,7 +247,8 @@ def test_ce_contribution_bars_sum_to_the_cross_entropy():
 
 def test_ce_clipped_loss_caps_at_minus_log_eps():
     artists = xl.plots.ce_clipped_loss(_ax(), gaps=[0.0, 10.0, 30.0], eps=1e-7)
-    np.testing.assert_allclose(artists["exact"].get_ydata(), [np.log(2), 10 + np.log1p(np.exp(-10)), 30])
+    exact = [np.log(3), np.log(2 + np.exp(10.0)), np.log(2 + np.exp(30.0))]  # [0, g, 0], target 0
+    np.testing.assert_allclose(artists["exact"].get_ydata(), exact)
     np.testing.assert_allclose(artists["clipped"].get_ydata()[2], -np.log(1e-7))
     assert artists["clipped"].get_ydata()[1] == pytest.approx(artists["exact"].get_ydata()[1])
 
@@ -274,6 +275,12 @@ def test_plot_functions_reject_bad_input():
         "2.214574215671332",  # the one-hot example, summed
         "[0.09431068 0.22314355 0.51082562 1.38629436]",  # and per row
         "[2.30258509 0.69314718]",  # nll_loss of [[0.1, 0.3, 0.6], [0.2, 0.3, 0.5]], [0, 2]
+        "significant digits that agree: 6 (0.365948)",  # float32 vs float64
+        "rounded to 7 significant digits: 0.3659485 and 0.3659485",
+        "0.741887556629",  # weight and label_smoothing, index targets: / sum of w[t_i]
+        "0.618239630524",  # the smoothed target as probabilities with weight: / N
+        "0.576576447888",  # each row's H(y~, q) weighted by w[t_i]: neither
+        "torch: nan",  # a batch of nothing but padding
     ],
 )
 def test_published_figures_are_printed_in_the_solution_notebook(figure):
@@ -283,3 +290,16 @@ def test_published_figures_are_printed_in_the_solution_notebook(figure):
         o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
     )
     assert figure in printed
+
+
+def test_ce_clipped_loss_draws_the_lessons_three_classes_or_two():
+    gaps = [0.0, 1.0]
+    three = xl.plots.ce_clipped_loss(_ax(), gaps=gaps)
+    np.testing.assert_allclose(three["exact"].get_ydata(), np.log(2 + np.exp(gaps)))
+    # the lesson's table, z = [0, gap, 0], target 0
+    table = [xl.categorical_cross_entropy(np.array([[0.0, g, 0.0]]), [0]) for g in gaps]
+    np.testing.assert_allclose(three["exact"].get_ydata(), table)
+    two = xl.plots.ce_clipped_loss(_ax(), gaps=gaps, n_classes=2)
+    np.testing.assert_allclose(two["exact"].get_ydata(), np.log1p(np.exp(gaps)))
+    with pytest.raises(ValueError, match="n_classes"):
+        xl.plots.ce_clipped_loss(_ax(), n_classes=1)

@@ -254,3 +254,62 @@ def test_finite_difference_errors_draws_each_method():
     np.testing.assert_allclose(art["forward"].get_ydata(), [1e-3, 1e-5, 1e-17])  # 0 drawn low
     np.testing.assert_allclose(art["central"].get_xdata(), eps)
     assert ax.get_xscale() == "log"
+
+
+def test_finite_difference_errors_draws_float32_curves_in_the_same_colours():
+    ax = Figure().subplots()
+    eps = np.array([1e-2, 1e-4])
+    art = xl.plots.finite_difference_errors(
+        ax, eps, {"forward": [1e-3, 1e-5], "central": [1e-5, 1e-9]},
+        errors_float32={"forward": [1e-2, 1e-1], "central": [1e-4, 1e-2]},
+    )
+    assert set(art) == {"forward, float64", "central, float64", "forward, float32", "central, float32"}
+    assert art["forward, float32"].get_color() == art["forward, float64"].get_color()
+    assert art["central, float32"].get_linestyle() == ":"
+    np.testing.assert_allclose(art["central, float32"].get_ydata(), [1e-4, 1e-2])
+    with pytest.raises(ValueError, match="errors_float32"):
+        xl.plots.finite_difference_errors(Figure().subplots(), eps, {}, {"forward": [1.0]})
+
+
+@pytest.mark.parametrize(
+    ("grad", "limit"),
+    [
+        ([0.79, -0.82, 0.04], 1.15),  # the cat/dog/fox example
+        ([1.0, -1.0], 1.15),  # the largest one sample can have
+        ([0.3, -0.2], 0.5),
+        ([-0.015, 0.048, -0.033], 0.1),  # a smoothed, confident, correct target
+        ([0.001, -0.001], 0.02),
+    ],
+)
+def test_gradient_axis_limit_fits_the_longest_bar(grad, limit):
+    assert xl.plots.gradient_axis_limit(grad) == limit
+    art = xl.plots.logit_gradient_bars(Figure().subplots(), grad)
+    assert art["bars"][0].axes.get_ylim() == (-limit, limit)
+    assert max(abs(g) for g in grad) <= 0.8 * limit or limit == 1.15
+
+
+def test_gradient_explorer_zooms_in_on_a_smoothed_gradient():
+    w = xl.widgets.gradient_explorer(logits=(2.0, 0.5, -1.0), target=1)
+    ax = w.artists["grad"][0].axes
+    assert ax.get_ylim() == (-1.15, 1.15)
+    w.controls["label_smoothing"].value = 0.1
+    w.controls["z1"].value = 6.0  # confident and correct: a push of +0.048 on the target
+    grad = [bar.get_height() for bar in w.artists["grad"]]
+    assert grad[1] == pytest.approx(0.048, abs=5e-4)
+    assert ax.get_ylim() == (-0.1, 0.1)  # the bar fills half the axis instead of 4%
+    assert w.artists["grad_texts"][1].get_text() == f"{grad[1]:+.3f}"
+    assert ax.get_yticklabels()[0].get_text() == "−0.10"
+    w.controls["z1"].value = 0.5  # back to a large gradient: the axis zooms out
+    assert ax.get_ylim() == (-1.15, 1.15)
+
+
+def test_gradient_explorer_zoomed_frame_matches_a_full_drawing():
+    from PIL import Image
+
+    w = xl.widgets.gradient_explorer(logits=(2.0, 6.0, -1.0), target=1, label_smoothing=0.1)
+    w.controls["z0"].value = 2.5  # blitted on the zoomed axis's own background
+    blitted = np.asarray(Image.open(io.BytesIO(w.image.value)).convert("RGB"), dtype=float)
+    buffer = io.BytesIO()
+    w.figure.savefig(buffer, format="png", dpi=w.figure.dpi)
+    full = np.asarray(Image.open(buffer).convert("RGB"), dtype=float)
+    assert np.abs(blitted - full).mean() < 0.5

@@ -297,3 +297,68 @@ def test_training_explorer_blitted_frame_matches_a_full_drawing():
     full = np.asarray(Image.open(buffer).convert("RGB"), dtype=float)
     assert blitted.shape == full.shape
     assert np.abs(blitted - full).mean() < 0.5
+
+
+def test_training_curves_draw_held_out_curves_beside_the_training_ones():
+    ax = Figure().subplots()
+    loss, acc = [1.1, 0.6, 0.4], [0.3, 0.9, 0.95]
+    test_loss, test_acc = [1.1, 0.7, 1.3], [0.3, 0.85, 0.9]
+    art = xl.plots.training_curves(ax, loss, acc, test_loss=test_loss, test_accuracy=test_acc)
+    assert list(art["test_loss"].get_ydata()) == test_loss
+    assert list(art["test_accuracy"].get_ydata()) == test_acc
+    assert art["test_loss"].get_color() == art["loss"].get_color()
+    assert art["test_accuracy"].axes is art["accuracy_axis"]
+    assert ax.get_ylim()[1] == pytest.approx(1.05 * 1.3)  # room for the held-out curve too
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["train loss", "held-out loss", "train accuracy", "held-out accuracy"]
+    plain = xl.plots.training_curves(Figure().subplots(), loss, acc)
+    assert plain["test_loss"] is None
+    with pytest.raises(ValueError, match="both test_loss and test_accuracy"):
+        xl.plots.training_curves(Figure().subplots(), loss, acc, test_loss=test_loss)
+    with pytest.raises(ValueError, match="shape"):
+        xl.plots.training_curves(Figure().subplots(), loss, acc, test_loss=[1.0], test_accuracy=[1.0])
+
+
+def test_region_image_is_fine_enough_and_matches_softmax():
+    W = np.array([[1.0, -2.0, 0.5], [0.3, 0.2, -1.0]])
+    b = np.array([0.1, -0.2, 0.0])
+    image = xl.plots.region_image(W, b, (-3, 3, -2, 2))
+    assert image.shape == (300, 300, 3)  # 150 showed stair steps along the borders
+    small = xl.plots.region_image(W, b, (-3, 3, -2, 2), resolution=7)
+    xs, ys = np.linspace(-3, 3, 7), np.linspace(-2, 2, 7)
+    q = xl.softmax(np.array([[x, y] for y in ys for x in xs]) @ W + b, axis=1)
+    strength = 0.1 + 0.45 * (q.max(axis=1) - 1 / 3) / (2 / 3)
+    colors = np.array([[int(c[i : i + 2], 16) / 255 for i in (1, 3, 5)] for c in xl.style.CLASS_COLORS[:3]])
+    expected = (1 - strength)[:, None] + strength[:, None] * colors[q.argmax(axis=1)]
+    np.testing.assert_allclose(small.reshape(-1, 3), expected, atol=1e-12)
+
+
+def test_training_explorer_says_one_update_not_one_updates():
+    w = xl.widgets.training_explorer(epoch=0, lr=0.1, learning_rates=(0.1,), epochs=3)
+    w.controls["epoch"].value = 1
+    assert w.figure.axes[0].get_title() == "decision regions after 1 update"
+    w.controls["epoch"].value = 2
+    assert w.figure.axes[0].get_title() == "decision regions after 2 updates"
+
+
+@pytest.mark.parametrize(
+    "figure",
+    [
+        "ln 3 = 1.0986 nats",  # the first loss of uniform predictions
+        "all-zero weights:  loss 1.0986 nats",
+        "  200      0.1833     0.1983     94.0%     94.0%",  # train and held out, side by side
+        "after 1000 steps: size of W  3.42",  # overlapping clouds: the weights settle
+        "after 1000 steps: size of W  5.15",  # separable clouds: they keep growing
+    ],
+)
+def test_published_figures_are_printed_in_the_solution_notebook(figure):
+    from pathlib import Path
+
+    import nbformat
+
+    root = Path(__file__).resolve().parents[1]
+    nb = nbformat.read(root / "notebooks" / "solutions" / f"{NOTEBOOK}.ipynb", as_version=4)
+    printed = "".join(
+        o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+    )
+    assert figure in printed

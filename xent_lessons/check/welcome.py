@@ -97,7 +97,7 @@ def normalize_rows(fn) -> CheckResult:
 
 
 def pick_log_probs(fn) -> CheckResult:
-    """Check ``fn(probs, y)``: ``log(probs[i, y[i]])`` for every row ``i``, shape ``(N,)``.
+    """Check ``fn(probs, y)``: ``log(probs[n, y[n]])`` for every row ``n``, shape ``(N,)``.
 
     Parameters
     ----------
@@ -132,7 +132,7 @@ def pick_log_probs(fn) -> CheckResult:
         fn,
         [
             Case("N = 3 samples, C = 4 classes", (probs_a, y_a), picked(probs_a, y_a),
-                 "One number per sample: the log of row i's entry in column y[i]. "
+                 "One number per sample: the log of row n's entry in column y[n]. "
                  "probs[:, y] picks whole columns (an N x N array) and probs[y] whole rows; "
                  "index the rows and the columns together, then take np.log."),
             Case("N = 4 samples, C = 2 classes", (probs_b, y_b), picked(probs_b, y_b),

@@ -147,23 +147,26 @@ def ce_contribution_bars(ax, target, probs, class_names=None, y_max=None):
     return artists
 
 
-def ce_clipped_loss(ax, gaps=None, eps=1e-7):
+def ce_clipped_loss(ax, gaps=None, eps=1e-7, n_classes=3):
     r"""The loss of a wrong prediction from logits, exact vs from clipped probabilities.
 
-    Two classes with logits :math:`[0, g]` and target class 0: the exact loss is
-    :math:`\log(1 + e^{g})` (from the log-softmax of the logits); computing
-    :math:`q = \mathrm{softmax}(z)` first and clipping it to :math:`[\varepsilon, 1 -
-    \varepsilon]` caps the loss at :math:`-\log \varepsilon` (16.1 nats for
-    :math:`\varepsilon = 10^{-7}`) and makes its slope 0 beyond the cap.
+    ``n_classes`` classes with logits :math:`[0, g, 0, \dots, 0]` and target class 0: one
+    class is ahead of the target by the gap :math:`g`, the others are level with it. The
+    exact loss is :math:`\log(C - 1 + e^{g})` (from the log-softmax of the logits);
+    computing :math:`q = \mathrm{softmax}(z)` first and clipping it to
+    :math:`[\varepsilon, 1 - \varepsilon]` caps the loss at :math:`-\log \varepsilon`
+    (16.1 nats for :math:`\varepsilon = 10^{-7}`) and makes its slope 0 beyond the cap.
 
     Parameters
     ----------
     ax : matplotlib.axes.Axes
         Where to draw.
     gaps : array_like, optional
-        The logit gaps :math:`g = z_{\text{other}} - z_{\text{target}}` (default -5 to 40).
+        The logit gaps :math:`g = z_{\text{ahead}} - z_{\text{target}}` (default -5 to 40).
     eps : float
         The clip, as in Keras' ``epsilon`` (1e-7).
+    n_classes : int, optional
+        The number of classes :math:`C` (at least 2; default 3, as in lesson 05's table).
 
     Returns
     -------
@@ -176,16 +179,19 @@ def ce_clipped_loss(ax, gaps=None, eps=1e-7):
     >>> from matplotlib.figure import Figure
     >>> ax = Figure().subplots()
     >>> artists = ce_clipped_loss(ax, gaps=[0.0, 30.0])
-    >>> artists["exact"].get_ydata().round(4)
-    array([ 0.6931, 30.    ])
+    >>> artists["exact"].get_ydata().round(4)  # log 3, then log(2 + e^30)
+    array([ 1.0986, 30.    ])
     >>> artists["clipped"].get_ydata().round(4)
-    array([ 0.6931, 16.1181])
+    array([ 1.0986, 16.1181])
     """
     eps = check_positive_scalar(eps, "eps")
     if eps >= 0.5:
         raise ValueError(f"eps must be below 0.5; got {eps!r}")
+    if isinstance(n_classes, bool) or not isinstance(n_classes, int | np.integer) or n_classes < 2:
+        raise ValueError(f"n_classes must be an integer >= 2; got {n_classes!r}")
     g = np.linspace(-5.0, 40.0, 451) if gaps is None else as_float_array(gaps, "gaps")
-    z = np.stack([np.zeros_like(g), g], axis=1)
+    z = np.zeros((g.size, int(n_classes)))
+    z[:, 1] = g  # class 1 ahead of the target (class 0) by g, the others level with it
     exact = -log_softmax(z, axis=1)[:, 0]
     clipped = -np.log(np.clip(softmax(z, axis=1)[:, 0], eps, 1 - eps))
     artists = {}
@@ -199,6 +205,7 @@ def ce_clipped_loss(ax, gaps=None, eps=1e-7):
     ax.legend(loc="upper left", fontsize=9, framealpha=0.9)
     ax.set_xlim(g.min(), g.max())
     ax.set_ylim(0, None)
-    style.label_axes(ax, "logit gap: wrong class minus target class", "loss (nats)",
-                     "A confident mistake, two classes")
+    title = f"A confident mistake among {n_classes} classes: one is ahead of the target"
+    style.label_axes(ax, "logit gap: the class ahead minus the target class", "loss (nats)",
+                     title)
     return artists

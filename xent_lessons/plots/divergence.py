@@ -198,7 +198,7 @@ def _set_divergence_bars(ax, artists, p, q, base=None):
 # -------------------------------------------------------------- the minimum over q
 
 
-def cross_entropy_curve(ax, p, q=None, base=None):
+def cross_entropy_curve(ax, p, q=None, base=None, *, truth="p", variable="q", model=None):
     """The cross-entropy ``H(p, q)`` of two outcomes as a function of the model's ``q``.
 
     ``p`` and ``q`` are the probabilities of the first outcome, so the distributions are
@@ -216,6 +216,11 @@ def cross_entropy_curve(ax, p, q=None, base=None):
         A model probability to mark on the curve, with its gap to the floor, in (0, 1).
     base : float, optional
         ``None`` (default) for nats, ``2`` for bits.
+    truth, variable, model : str
+        The names the legend and the y label use: the true distribution (``"p"``; say
+        ``"p̂"`` for the data's), the number that varies along the x-axis (``"q"``; say
+        ``"θ"`` for a parameter) and the model's distribution (default: ``variable``; say
+        ``"q_θ"``). The x label is left to the caller when ``variable`` is not ``"q"``.
 
     Returns
     -------
@@ -223,6 +228,7 @@ def cross_entropy_curve(ax, p, q=None, base=None):
         ``"curve"``, ``"floor"`` (the line at ``H(p)``), ``"minimum"`` (the point at
         ``q = p``), and, when ``q`` is given, ``"marker"`` (the point at ``q``) and
         ``"gap"`` (the vertical segment of length ``D_KL(p ‖ q)``): ``Line2D`` objects.
+        Each has a legend entry.
 
     Examples
     --------
@@ -234,25 +240,39 @@ def cross_entropy_curve(ax, p, q=None, base=None):
     >>> q_grid, h = artists["curve"].get_data()
     >>> float(q_grid[np.argmin(h)])
     0.3
+    >>> artists["marker"].get_label()
+    "H(p, q) at the model's q"
+    >>> theta = cross_entropy_curve(Figure().subplots(), 0.7, truth="p̂", variable="θ",
+    ...                             model="q_θ")
+    >>> theta["curve"].get_label(), theta["minimum"].get_label()
+    ('H(p̂, q_θ), as θ varies', 'the minimum, at θ = p̂')
     """
     unit = _unit_name(base)
     p = check_unit_scalar(p, "p")
     ax.set_xlim(-0.015, 1.015)  # a marker at q = 0.01 or 0.99 stays whole
+    model = variable if model is None else model
+    h_pq = f"H({truth}, {model})"
     artists = {
-        "curve": ax.plot([], [], color=style.MODEL, lw=2, label="H(p, q), as q varies")[0],
-        "floor": ax.axhline(0, color=style.TRUTH, ls="--", lw=1.5, label="H(p): the floor"),
+        "curve": ax.plot([], [], color=style.MODEL, lw=2, label=f"{h_pq}, as {variable} varies")[0],
+        "floor": ax.axhline(0, color=style.TRUTH, ls="--", lw=1.5, label=f"H({truth}): the floor"),
         "minimum": ax.plot(
-            [], [], "o", color=style.TRUTH, ms=8, zorder=3, label="the minimum, at q = p"
+            [], [], "o", color=style.TRUTH, ms=8, zorder=3,
+            label=f"the minimum, at {variable} = {truth}",
         )[0],
     }
     if q is not None:
-        artists["gap"] = ax.plot([], [], color=style.ACCENT, lw=3, label="D_KL(p ‖ q)")[0]
-        artists["marker"] = ax.plot([], [], "o", color=style.MODEL, ms=8, zorder=3)[0]
+        artists["marker"] = ax.plot(
+            [], [], "o", color=style.MODEL, ms=8, zorder=3,
+            label=f"{h_pq} at the model's {variable}",
+        )[0]
+        artists["gap"] = ax.plot(
+            [], [], color=style.ACCENT, lw=3, label=f"D_KL({truth} ‖ {model})"
+        )[0]
     ax.legend(loc="upper center", fontsize="small")
     style.label_axes(
         ax,
-        "q, the model's probability of the first outcome",
-        f"cross-entropy H(p, q) ({unit})",
+        "q, the model's probability of the first outcome" if variable == "q" else None,
+        f"cross-entropy {h_pq} ({unit})",
         "H(p, q) is lowest where the model agrees with the truth",
     )
     _set_cross_entropy_curve(ax, artists, p, q, base)

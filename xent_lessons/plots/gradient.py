@@ -10,10 +10,19 @@ from ..activations import log_sigmoid, sigmoid
 __all__ = [
     "ce_vs_mse_curves",
     "finite_difference_errors",
+    "gradient_axis_limit",
     "gradient_heatmap",
     "logit_gradient_bars",
     "target_probability_bars",
 ]
+
+# The symmetric y-limits the gradient bars choose from: the axis zooms in on small gradients
+# (a smoothed target's, a nearly learned sample's) in a few fixed steps, so its tick labels
+# stay round numbers and a widget redraws the axis only when a step changes. Each limit has
+# its outermost tick; five ticks from -tick to tick, all printed with two decimals, keep the
+# labels one width (a widget's layout is measured once).
+GRADIENT_AXIS_LIMITS = (0.02, 0.05, 0.1, 0.2, 0.5, 1.15)
+_OUTER_TICK = {0.02: 0.02, 0.05: 0.04, 0.1: 0.1, 0.2: 0.2, 0.5: 0.4, 1.15: 1.0}
 
 
 def gradient_heatmap(
@@ -91,7 +100,7 @@ def gradient_heatmap(
 
 
 def ce_vs_mse_curves(ax, z, quantity="gradient"):
-    r"""Cross-entropy against squared error after a sigmoid, for a positive target (t = 1).
+    r"""Cross-entropy against squared error (the Brier score) after a sigmoid, for a positive target.
 
     Parameters
     ----------
@@ -109,7 +118,7 @@ def ce_vs_mse_curves(ax, z, quantity="gradient"):
 
     Notes
     -----
-    With :math:`\sigma = \sigma(z)` and target 1,
+    With :math:`\sigma = \sigma(z)` and target :math:`y = 1`,
 
     .. math:: L_{CE} = -\log \sigma, \quad \frac{\partial L_{CE}}{\partial z} = \sigma - 1;
               \qquad L_{MSE} = (\sigma - 1)^2, \quad
@@ -134,15 +143,15 @@ def ce_vs_mse_curves(ax, z, quantity="gradient"):
         ce, mse = np.abs(s - 1), np.abs(2 * (s - 1) * s * (1 - s))
         ylabel = r"$|\partial L / \partial z|$ (nats per unit logit)"
         ce_label = r"cross-entropy: $|\sigma(z) - 1|$"
-        mse_label = r"squared error: $|2(\sigma - 1)\,\sigma(1 - \sigma)|$"
+        mse_label = r"squared error (Brier): $|2(\sigma - 1)\,\sigma(1 - \sigma)|$"
     else:
         ce, mse = -np.asarray(log_sigmoid(z)), (s - 1) ** 2
-        ylabel = "loss (nats; squared error unitless)"
+        ylabel = "loss (nats; the squared error has no unit)"
         ce_label = r"cross-entropy: $-\log \sigma(z)$"
-        mse_label = r"squared error: $(\sigma(z) - 1)^2$"
+        mse_label = r"squared error (Brier): $(\sigma(z) - 1)^2$"
     (ce_line,) = ax.plot(z, ce, color=style.ACCENT, lw=2.2, label=ce_label)
     (mse_line,) = ax.plot(z, mse, color=style.WARNING, lw=2.2, ls="--", label=mse_label)
-    style.label_axes(ax, "logit $z$ of the true class (target $t = 1$)", ylabel)
+    style.label_axes(ax, "logit $z$ of the true class (target $y = 1$)", ylabel)
     if quantity == "gradient":
         ax.set_ylim(-0.03, 1.35)  # room for the legend above the plateau at 1
         ax.set_yticks(np.linspace(0, 1, 6))
@@ -193,7 +202,59 @@ def target_probability_bars(ax, q, y, class_names=None):
     return {"q": q_bars, "y": y_bars}
 
 
-def logit_gradient_bars(ax, grad, class_names=None):
+def gradient_axis_limit(grad) -> float:
+    r"""The y-limit :math:`L` (the axis spans :math:`[-L, L]`) that shows these gradient bars.
+
+    The smallest of :data:`GRADIENT_AXIS_LIMITS` whose 80% holds the longest bar (room for
+    its value label), and 1.15 beyond: one sample's gradient :math:`q_j - y_j` lies in
+    :math:`[-1, 1]`.
+
+    Parameters
+    ----------
+    grad : array_like
+        The gradient, one value per class.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> gradient_axis_limit([0.79, -0.82, 0.04])
+    1.15
+    >>> gradient_axis_limit([-0.015, 0.048, -0.033])  # a smoothed, confident target
+    0.1
+    """
+    largest = float(np.max(np.abs(np.asarray(grad, dtype=np.float64))))
+    for limit in GRADIENT_AXIS_LIMITS:
+        if largest <= 0.8 * limit:
+            return limit
+    return GRADIENT_AXIS_LIMITS[-1]
+
+
+def set_gradient_axis(ax, limit):
+    """Span ``[-limit, limit]`` with five round ticks, each printed with two decimals."""
+    from matplotlib.ticker import FuncFormatter
+
+    outer = _OUTER_TICK.get(limit, limit)
+    ax.set_ylim(-limit, limit)
+    ax.set_yticks(np.linspace(-outer, outer, 5))
+    # two decimals, with a true minus sign as matplotlib's own labels have
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.2f}".replace("-", "\u2212")))
+
+
+def gradient_label_position(index, g, limit):
+    """Where a bar's value label goes (just past its end) and its vertical alignment."""
+    gap = 0.035 * limit
+    return (index, g + gap if g >= 0 else g - gap), "bottom" if g >= 0 else "top"
+
+
+def gradient_label_text(g, limit):
+    """A bar's value label: two decimals, three on a zoomed-in axis (below 0.2)."""
+    return f"{g:+.2f}" if limit >= 0.2 else f"{g:+.3f}"
+
+
+def logit_gradient_bars(ax, grad, class_names=None, limit=None):
     r"""The gradient of the loss on each logit, as signed bars with their values.
 
     Parameters
@@ -204,49 +265,48 @@ def logit_gradient_bars(ax, grad, class_names=None):
         :math:`\partial L / \partial z_j`, in [-1, 1] for one sample.
     class_names : sequence of str, optional
         Tick labels.
+    limit : float, optional
+        The y-axis spans ``[-limit, limit]``; default :func:`gradient_axis_limit` of
+        ``grad``, so that a small gradient (a smoothed target's) is not a flat line.
 
     Returns
     -------
     dict
-        ``"bars"`` (``BarContainer``) and ``"texts"`` (one value label per bar).
+        ``"bars"`` (``BarContainer``), ``"texts"`` (one value label per bar) and ``"limit"``.
 
     Examples
     --------
     >>> from matplotlib.figure import Figure
     >>> ax = Figure().subplots()
     >>> art = logit_gradient_bars(ax, [-0.3, 0.2, 0.1])
-    >>> [t.get_text() for t in art["texts"]]
-    ['-0.30', '+0.20', '+0.10']
+    >>> [t.get_text() for t in art["texts"]], art["limit"]
+    (['-0.30', '+0.20', '+0.10'], 0.5)
     """
     grad = np.asarray(grad, dtype=np.float64)
     if grad.ndim != 1:
         raise ValueError(f"grad must be 1-D (one value per class); got shape {grad.shape}")
+    limit = gradient_axis_limit(grad) if limit is None else float(limit)
     x = np.arange(grad.size)
     bars = ax.bar(x, grad, 0.55, color=style.ACCENT)
     ax.axhline(0, color="black", lw=0.8)
-    texts = [
-        ax.text(
-            i,
-            g + (0.04 if g >= 0 else -0.04),
-            f"{g:+.2f}",
-            ha="center",
-            va="bottom" if g >= 0 else "top",
-            fontsize=9,
+    texts = []
+    for i, g in enumerate(grad):
+        position, va = gradient_label_position(i, g, limit)
+        texts.append(
+            ax.text(*position, gradient_label_text(g, limit), ha="center", va=va, fontsize=9)
         )
-        for i, g in enumerate(grad)
-    ]
     ax.set_xticks(x, class_names or [str(c) for c in x])
-    ax.set_ylim(-1.15, 1.15)
+    set_gradient_axis(ax, limit)
     style.label_axes(
         ax,
         "class $j$",
         r"$\partial L / \partial z_j$ (nats per unit logit)",
         r"gradient $\partial L / \partial z_j = q_j - y_j$",
     )
-    return {"bars": bars, "texts": texts}
+    return {"bars": bars, "texts": texts, "limit": limit}
 
 
-def finite_difference_errors(ax, eps, errors):
+def finite_difference_errors(ax, eps, errors, errors_float32=None):
     """Error of finite-difference derivatives against the step size, on log-log axes.
 
     Parameters
@@ -259,11 +319,15 @@ def finite_difference_errors(ax, eps, errors):
         A curve per method (e.g. ``{"forward": ..., "central": ...}``), each the absolute
         error at every step. Zeros are drawn at 1e-17 (below rounding) so the log axis
         can show them.
+    errors_float32 : dict of str to array_like, optional
+        The same methods computed in float32: drawn in the same colours, thinner, dotted,
+        with open markers, and labelled ``"<method>, float32"`` (the others then get
+        ``", float64"``).
 
     Returns
     -------
     dict
-        One ``Line2D`` per method, under its name.
+        One ``Line2D`` per curve, under its label.
 
     Examples
     --------
@@ -277,11 +341,12 @@ def finite_difference_errors(ax, eps, errors):
     colors = {"forward": style.WARNING, "central": style.ACCENT}
     styles = {"forward": "--", "central": "-"}
     lines = {}
+    suffix = ", float64" if errors_float32 else ""
     for k, (name, err) in enumerate(errors.items()):
         err = np.maximum(np.asarray(err, dtype=np.float64), 1e-17)
         if err.shape != eps.shape:
             raise ValueError(f"errors[{name!r}] must have eps's shape {eps.shape}; got {err.shape}")
-        (lines[name],) = ax.loglog(
+        (lines[name + suffix],) = ax.loglog(
             eps,
             err,
             marker="o",
@@ -289,7 +354,24 @@ def finite_difference_errors(ax, eps, errors):
             lw=2,
             color=colors.get(name, style.EXTRA[k % len(style.EXTRA)]),
             ls=styles.get(name, "-"),
-            label=name,
+            label=name + suffix,
+        )
+    for k, (name, err) in enumerate((errors_float32 or {}).items()):
+        err = np.maximum(np.asarray(err, dtype=np.float64), 1e-17)
+        if err.shape != eps.shape:
+            raise ValueError(
+                f"errors_float32[{name!r}] must have eps's shape {eps.shape}; got {err.shape}"
+            )
+        (lines[f"{name}, float32"],) = ax.loglog(
+            eps,
+            err,
+            marker="o",
+            ms=4,
+            mfc="white",
+            lw=1.3,
+            ls=":",
+            color=colors.get(name, style.EXTRA[k % len(style.EXTRA)]),
+            label=f"{name}, float32",
         )
     style.label_axes(ax, "step $h$ (log scale)", "absolute error of the derivative (log scale)")
     ax.legend(fontsize="small")

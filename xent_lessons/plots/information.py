@@ -16,6 +16,7 @@ from ..information import entropy, surprisal
 __all__ = [
     "binary_entropy_curve",
     "code_lengths",
+    "code_overhead",
     "entropy_gauge",
     "outcome_probabilities",
     "surprisal_bars",
@@ -131,6 +132,23 @@ def binary_entropy_curve(ax, bias=None, base=2, n_points=401):
     return artists
 
 
+# The tops the y-axis of surprisal_bars chooses from (bits), when no cap is given: the
+# smallest that holds the tallest finite bar and its label. A few fixed steps, not a scale
+# fitted to every value, so that moving a widget's slider moves the bars, not the axis.
+SURPRISAL_AXIS_TOPS = (2.5, 5.0, 10.0, 20.0)
+
+
+def _axis_cap(s, tops=SURPRISAL_AXIS_TOPS):
+    """The smallest of ``tops`` that is above every finite surprisal in ``s`` (with room for
+    its label), or the largest finite one rounded up when none is."""
+    finite = s[np.isfinite(s)]
+    tallest = float(finite.max()) if finite.size else 0.0
+    for top in tops:
+        if 1.12 * tallest <= top:
+            return top
+    return float(np.ceil(1.12 * tallest))
+
+
 def surprisal_bars(ax, p, labels, base=2, cap=None, title="Surprisal of each outcome"):
     r"""One bar per outcome, as tall as its surprisal, and a line at their average, H(p).
 
@@ -145,8 +163,10 @@ def surprisal_bars(ax, p, labels, base=2, cap=None, title="Surprisal of each out
     base : float or None
         Log base: 2 for bits (default), ``None`` for nats.
     cap : float, optional
-        The top of the y-axis; a bar of infinite surprisal (``p = 0``) is drawn up to it
-        and labelled "∞". Default: a little above the largest finite surprisal.
+        A fixed top for the bars; a bar of infinite surprisal (``p = 0``) is drawn up to it
+        and labelled "∞". Default: chosen for each ``p`` from a few steps (2.5, 5, 10, 20),
+        the smallest above the tallest finite bar, so the axis fits the bars and changes
+        only when a bar outgrows it.
     title : str
         The axes title.
 
@@ -166,15 +186,12 @@ def surprisal_bars(ax, p, labels, base=2, cap=None, title="Surprisal of each out
     [1.0, 2.0, 2.0]
     >>> list(artists["entropy_line"].get_ydata())
     [1.5, 1.5]
+    >>> artists["cap"], float(ax.get_ylim()[1])  # bars of 2 bits, room for labels above
+    (2.5, 3.25)
     """
     p = np.asarray(p, dtype=float)
-    unit = unit_name(base)
-    s = np.asarray(surprisal(p, base=base), dtype=float).reshape(-1)
-    if cap is None:
-        finite = s[np.isfinite(s)]
-        cap = 1.25 * max(float(finite.max()) if finite.size else 1.0, 1.0)
     x = np.arange(p.size)
-    bars = ax.bar(x, np.minimum(s, cap), width=0.6, color=style.TRUTH)
+    bars = ax.bar(x, np.zeros(p.size), width=0.6, color=style.TRUTH)
     values = [ax.text(xi, 0, "", ha="center", va="bottom", fontsize=9, zorder=4,
                       bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1})
               for xi in x]
@@ -183,13 +200,12 @@ def surprisal_bars(ax, p, labels, base=2, cap=None, title="Surprisal of each out
     legend = ax.legend(loc="upper right", fontsize=9)
     ax.set_xticks(x)
     ax.set_xlim(-0.5, p.size - 0.5)
-    ax.set_ylim(0, cap * 1.25)  # headroom for the legend
-    ax.yaxis.set_major_locator(MaxNLocator(5, integer=True))
-    style.label_axes(ax, None, f"surprisal ({unit})", title)
+    ax.yaxis.set_major_locator(MaxNLocator(6, integer=True, steps=[1, 2, 5, 10]))
+    style.label_axes(ax, None, f"surprisal ({unit_name(base)})", title)
     ax.grid(False, axis="x")
     artists = {"bars": bars, "values": values, "entropy_line": line,
-               "entropy_label": legend.get_texts()[0], "cap": cap, "labels": list(labels),
-               "base": base}
+               "entropy_label": legend.get_texts()[0], "cap": cap, "fixed_cap": cap is not None,
+               "labels": list(labels), "base": base}
     update_surprisal_bars(ax, artists, p)
     return artists
 
@@ -197,9 +213,13 @@ def surprisal_bars(ax, p, labels, base=2, cap=None, title="Surprisal of each out
 def update_surprisal_bars(ax, artists, p):
     """Move the artists of :func:`surprisal_bars` to the distribution ``p``; returns H(p)."""
     p = np.asarray(p, dtype=float)
-    base, cap = artists["base"], artists["cap"]
+    base = artists["base"]
     unit = unit_name(base)
     s = np.asarray(surprisal(p, base=base), dtype=float).reshape(-1)
+    if not artists["fixed_cap"]:
+        artists["cap"] = _axis_cap(s)
+    cap = artists["cap"]
+    ax.set_ylim(0, cap * 1.3)  # headroom for the legend
     for bar, text, si in zip(artists["bars"], artists["values"], s, strict=True):
         height = min(si, cap)
         bar.set_height(height)
@@ -313,13 +333,17 @@ def entropy_gauge(ax, h, h_max, base=2, title="H(p)"):
     return {"bar": bar, "value": value, "max_line": max_line}
 
 
+# The tops the y-axis of code_lengths chooses from (bits), when no ylim is given.
+CODE_AXIS_TOPS = (5.0, 8.0, 12.0)
+
+
 def code_lengths(ax, p, codewords, labels, ylim=None):
     r"""Ideal lengths :math:`-\log_2 p_i` next to the lengths of a code's codewords.
 
     Each symbol gets two bars: the surprisal in bits (the truth colour), the length of its
-    codeword (accent colour, with the codeword written on top). Two dashed lines mark the
-    averages: the entropy :math:`H(p) = \sum_i p_i (-\log_2 p_i)` and the average code
-    length :math:`L = \sum_i p_i l_i`.
+    codeword (accent colour, with the codeword written on top). Their averages, ``H(p)``
+    and ``L``, are drawn by :func:`code_overhead` on an axes of their own, where the small
+    gap between them can be seen.
 
     Parameters
     ----------
@@ -332,14 +356,14 @@ def code_lengths(ax, p, codewords, labels, ylim=None):
     labels : sequence of str
         One label per symbol.
     ylim : float, optional
-        Top of the y-axis, in bits.
+        A fixed top for the y-axis, in bits. Default: chosen for each ``p`` from a few
+        steps (5, 8, 12), the smallest that holds every bar and its codeword.
 
     Returns
     -------
     dict
-        ``"ideal"`` and ``"lengths"`` (BarContainers), ``"codewords"`` (one Text per symbol),
-        ``"entropy_line"`` and ``"length_line"`` (Line2D). :func:`update_code_lengths` moves
-        them to a new distribution and code.
+        ``"ideal"`` and ``"lengths"`` (BarContainers), ``"codewords"`` (one Text per symbol).
+        :func:`update_code_lengths` moves them to a new distribution and code.
 
     Examples
     --------
@@ -348,8 +372,8 @@ def code_lengths(ax, p, codewords, labels, ylim=None):
     >>> artists = code_lengths(ax, [0.5, 0.25, 0.25], ["0", "10", "11"], "abc")
     >>> [float(bar.get_height()) for bar in artists["lengths"]]
     [1.0, 2.0, 2.0]
-    >>> list(artists["length_line"].get_ydata())
-    [1.5, 1.5]
+    >>> [t.get_text() for t in artists["codewords"]]
+    ['0', '10', '11']
     """
     p = np.asarray(p, dtype=float)
     n = p.size
@@ -358,25 +382,20 @@ def code_lengths(ax, p, codewords, labels, ylim=None):
     ideal = ax.bar(x - w / 2, np.zeros(n), width=w, color=style.TRUTH,
                    label="ideal length −log2(p)")
     lengths = ax.bar(x + w / 2, np.zeros(n), width=w, color=style.ACCENT,
-                     label="codeword length l")
+                     label="codeword length l (codeword on top)")
     texts = [ax.text(xi + w / 2, 0, "", ha="center", va="bottom", fontsize=9,
                      family="monospace") for xi in x]
-    (h_line,) = ax.plot([-0.5, n - 0.5], [0, 0], color=style.TRUTH, linestyle="--",
-                        linewidth=1.5, label="H(p) = average ideal length")
-    (l_line,) = ax.plot([-0.5, n - 0.5], [0, 0], color=style.ACCENT, linestyle=":",
-                        linewidth=2, label="L = average code length")
     ax.set_xticks(x)
     ax.set_xlim(-0.5, n - 0.5)
-    artists = {"ideal": ideal, "lengths": lengths, "codewords": texts, "entropy_line": h_line,
-               "length_line": l_line, "labels": list(labels)}
+    artists = {"ideal": ideal, "lengths": lengths, "codewords": texts,
+               "labels": list(labels), "ylim": ylim}
     update_code_lengths(ax, artists, p, codewords)
-    if ylim is None:
-        ylim = 1.3 * max(float(np.max(artists["ideal_heights"])),
-                         float(max(len(c) for c in codewords)))
-    ax.set_ylim(0, ylim)
     ax.yaxis.set_major_locator(MaxNLocator(5, integer=True))
-    ax.legend(loc="upper left", fontsize=8.5, ncols=2)
-    style.label_axes(ax, None, "length (bits)", "Huffman code: ideal vs actual lengths")
+    # Above the bars, under the title: never in front of a bar, whatever the lengths.
+    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=2, fontsize=8.5,
+              frameon=False, borderaxespad=0.2)
+    style.label_axes(ax, None, "length (bits)")
+    ax.set_title("Huffman code: ideal vs actual lengths", pad=20)
     ax.grid(False, axis="x")
     return artists
 
@@ -393,11 +412,93 @@ def update_code_lengths(ax, artists, p, codewords):
         bar.set_height(value)
         text.set_text(word)
         text.set_y(value)
-    h = entropy(p, base=2)
-    length = float(np.dot(p, lengths))
-    artists["entropy_line"].set_ydata([h, h])
-    artists["length_line"].set_ydata([length, length])
     artists["ideal_heights"] = ideal
+    top = artists["ylim"]
+    if top is None:  # the smallest step that holds the tallest bar and its codeword
+        tallest = 1.12 * max(float(ideal.max()), float(lengths.max()))
+        top = next((t for t in CODE_AXIS_TOPS if tallest <= t), float(np.ceil(tallest)))
+    ax.set_ylim(0, top)
     ax.set_xticks(np.arange(p.size), [f"{lab}\np = {pi:.3g}" for lab, pi in
                                       zip(artists["labels"], p, strict=True)])
-    return h, length
+    return entropy(p, base=2), float(np.dot(p, lengths))
+
+
+def code_overhead(ax, h, length):
+    r"""The averages of a code, zoomed in: :math:`H \le L < H + 1`, and the band ``L - H``.
+
+    A window one bit and a little tall, from just under ``H`` to just over ``H + 1``, so
+    that the overhead ``L - H`` of a code (often a few hundredths of a bit) is a visible
+    band. Three lines, each labelled with its value: the entropy ``H`` (dashed, the truth
+    colour, the average of the ideal lengths), the average code length ``L`` (solid, the
+    accent colour) and the bound ``H + 1`` (dotted grey). The title gives ``L - H``.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        Where to draw (a narrow axes next to :func:`code_lengths` works best).
+    h, length : float
+        The entropy ``H(p)`` and the average code length ``L``, in bits.
+
+    Returns
+    -------
+    dict
+        ``"entropy_line"``, ``"length_line"`` and ``"bound_line"`` (Line2D), ``"band"``
+        (the Rectangle from ``H`` to ``L``), ``"texts"`` (the three value labels) and
+        ``"title"``. :func:`update_code_overhead` moves them.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> ax = Figure().subplots()
+    >>> artists = code_overhead(ax, 2.153, 2.2)
+    >>> artists["title"].get_text()
+    'the averages\nL − H = 0.047 bits'
+    >>> round(float(artists["band"].get_height()), 6)
+    0.047
+    """
+    from matplotlib.patches import Rectangle
+
+    band = ax.add_patch(Rectangle((0, 0), 1, 0, facecolor=style.WARNING, alpha=0.6,
+                                  edgecolor="none", zorder=2))
+    # H's dashes on top of L's solid line: where L = H, both colours show.
+    (l_line,) = ax.plot([0, 1], [0, 0], color=style.ACCENT, linestyle="-", lw=2, zorder=3)
+    (h_line,) = ax.plot([0, 1], [0, 0], color=style.TRUTH, linestyle=(0, (4, 2)), lw=2,
+                        zorder=3.5)
+    (bound,) = ax.plot([0, 1], [0, 0], color=style.NEUTRAL, linestyle=":", lw=2, zorder=3)
+    # H's label under its line, L's and the bound's above theirs: apart even when L = H.
+    texts = [ax.text(0.5, 0, "", ha="center", va=va, fontsize=9, color=color, zorder=4)
+             for va, color in (("top", style.TRUTH), ("bottom", "#00704f"),
+                               ("bottom", "#555555"))]
+    ax.set_xlim(0, 1)
+    ax.set_xticks([])
+    # Its own scale, on the right, so it does not read as the bars' scale.
+    ax.yaxis.tick_right()
+    ax.yaxis.set_label_position("right")
+    ax.yaxis.set_major_locator(MaxNLocator(4))
+    ax.tick_params(axis="y", labelsize=8)
+    ax.set_ylabel("bits (zoomed in)", fontsize=9)
+    title = ax.set_title("", fontsize=9.5)
+    artists = {"entropy_line": h_line, "length_line": l_line, "bound_line": bound,
+               "band": band, "texts": texts, "title": title}
+    update_code_overhead(ax, artists, h, length)
+    return artists
+
+
+def update_code_overhead(ax, artists, h, length):
+    """Move the artists of :func:`code_overhead` to new averages ``h`` and ``length``."""
+    artists["entropy_line"].set_ydata([h, h])
+    artists["length_line"].set_ydata([length, length])
+    artists["bound_line"].set_ydata([h + 1, h + 1])
+    artists["band"].set_y(h)
+    artists["band"].set_height(length - h)
+    pad = 0.03  # the gap between a line and its label, in bits
+    for text, y, words in zip(
+        artists["texts"],
+        (h - pad, length + pad, h + 1 + pad),
+        (f"H = {h:.3f}", f"L = {length:.3f}", f"H + 1 = {h + 1:.3f}"),
+        strict=True,
+    ):
+        text.set_y(y)
+        text.set_text(words)
+    artists["title"].set_text(f"the averages\nL − H = {length - h:.3f} bits")
+    ax.set_ylim(h - 0.2, h + 1.2)

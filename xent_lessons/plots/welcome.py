@@ -16,10 +16,12 @@ COURSE_STAGES = (
     ("from scores to probabilities", style.ACCENT),
     ("losses", style.MODEL),
     ("learning", style.EXTRA[1]),
+    ("language and sequences", style.EXTRA[0]),
+    ("in practice", style.WARNING),
 )
 
-# (number, title, key idea, stage index): the eight lessons in order.
-# A title may hold one line break, so that it fits its box.
+# (number, title, key idea, stage index): the fifteen lessons in order.
+# A title and a key idea may each hold one line break, so that they fit their box.
 COURSE_LESSONS = (
     ("00", "Welcome", "how it works", 0),
     ("01", "Surprisal &\nentropy", r"$-\log p,\ H(p)$", 1),
@@ -29,6 +31,13 @@ COURSE_LESSONS = (
     ("05", "Categorical\ncross-entropy", "$C$ classes", 3),
     ("06", "The gradient", r"$\partial L/\partial z = q - y$", 4),
     ("07", "Training", "a classifier learns", 4),
+    ("08", "Bits per\ncharacter", "language models,\nperplexity", 5),
+    ("09", "Cross-entropy\nover sequences", "shifts, masks,\nthe right mean", 5),
+    ("10", "Calibration", "probabilities\nyou can trust", 6),
+    ("11", "Distillation", "soft targets", 6),
+    ("12", "Cross-entropy at\n100k classes", "chunked, fused\nand cut losses", 6),
+    ("13", "Contrastive\nlearning", "InfoNCE, CLIP", 6),
+    ("14", "Choosing\na loss", "imbalance,\nfocal loss", 6),
 )
 
 
@@ -39,7 +48,8 @@ def _pale(color: str, amount: float = 0.82):
     return tuple(c + (1 - c) * amount for c in to_rgb(color))
 
 
-def course_map(ax, lessons=COURSE_LESSONS, stages=COURSE_STAGES, highlight=None, per_row=4):
+def course_map(ax, lessons=COURSE_LESSONS, stages=COURSE_STAGES, highlight=None, per_row=5,
+               legend_columns=4):
     """Draw the lessons as boxes in reading order, joined by arrows.
 
     Parameters
@@ -55,6 +65,8 @@ def course_map(ax, lessons=COURSE_LESSONS, stages=COURSE_STAGES, highlight=None,
     per_row : int
         Boxes per row; rows read left to right, and an arrow wraps from the end of one
         row to the start of the next.
+    legend_columns : int
+        Stages per row of the legend, under the map.
 
     Returns
     -------
@@ -68,7 +80,7 @@ def course_map(ax, lessons=COURSE_LESSONS, stages=COURSE_STAGES, highlight=None,
     >>> ax = Figure().subplots()
     >>> artists = course_map(ax, highlight=1)
     >>> len(artists["boxes"]), len(artists["arrows"])
-    (8, 7)
+    (15, 14)
     >>> artists["titles"][3].get_text()
     'Softmax'
     """
@@ -106,7 +118,8 @@ def course_map(ax, lessons=COURSE_LESSONS, stages=COURSE_STAGES, highlight=None,
             ax.text(cx, cy + 0.12, title, ha="center", va="center", fontsize=9.5,
                     fontweight="bold", color="black", linespacing=1.1)
         )
-        ax.text(cx, cy - 0.55, idea, ha="center", va="center", fontsize=8, color="#333333")
+        ax.text(cx, cy - 0.52, idea, ha="center", va="center", fontsize=8, color="#333333",
+                linespacing=1.0)
 
     for k in range(n - 1):
         (x0, y0), (x1, y1) = centers[k], centers[k + 1]
@@ -128,7 +141,7 @@ def course_map(ax, lessons=COURSE_LESSONS, stages=COURSE_STAGES, highlight=None,
         for name, c in stages
     ]
     legend = ax.legend(
-        handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncols=len(stages),
+        handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncols=legend_columns,
         frameon=False, fontsize=8.5, handletextpad=0.3, columnspacing=1.2,
     )
     width = per_row * box_w + (per_row - 1) * gap_x

@@ -31,7 +31,9 @@ def gradient_explorer(logits=(2.0, 0.5, -1.0), target=1, label_smoothing=0.0, cl
     FigureWidget
         Controls ``"z0"``, ``"z1"``, ... (logits), ``"target"`` and ``"label_smoothing"``;
         artists ``"q"``, ``"y"`` (probability bars), ``"grad"`` (gradient bars) and
-        ``"grad_texts"``.
+        ``"grad_texts"``. The gradient axis spans ``[-L, L]`` with ``L`` from
+        :func:`xent_lessons.plots.gradient_axis_limit`: it zooms in when the gradients are
+        small, so a smoothed target's push stays visible.
 
     Examples
     --------
@@ -41,7 +43,14 @@ def gradient_explorer(logits=(2.0, 0.5, -1.0), target=1, label_smoothing=0.0, cl
     """
     import ipywidgets as widgets
 
-    from ..plots.gradient import logit_gradient_bars, target_probability_bars
+    from ..plots.gradient import (
+        gradient_axis_limit,
+        gradient_label_position,
+        gradient_label_text,
+        logit_gradient_bars,
+        set_gradient_axis,
+        target_probability_bars,
+    )
 
     z0 = np.asarray(logits, dtype=np.float64)
     if z0.ndim != 1 or not 2 <= z0.size <= 6:
@@ -61,6 +70,7 @@ def gradient_explorer(logits=(2.0, 0.5, -1.0), target=1, label_smoothing=0.0, cl
     y0 = np.eye(n_classes)[target]
     art_p = target_probability_bars(ax_p, q0, y0, class_names=names)
     art_g = logit_gradient_bars(ax_g, q0 - y0, class_names=names)
+    shown = {"limit": art_g["limit"]}
 
     controls = {
         f"z{j}": widgets.FloatSlider(
@@ -100,11 +110,16 @@ def gradient_explorer(logits=(2.0, 0.5, -1.0), target=1, label_smoothing=0.0, cl
             bar.set_height(v)
         for bar, v in zip(art_p["y"], y, strict=True):
             bar.set_height(v)
+        limit = gradient_axis_limit(grad)  # zoom in on small gradients, in fixed steps
+        if limit != shown["limit"]:
+            set_gradient_axis(ax_g, limit)  # a new background, drawn once per limit
+            shown["limit"] = limit
         for j, (bar, text, g) in enumerate(zip(art_g["bars"], art_g["texts"], grad, strict=True)):
             bar.set_height(g)
-            text.set_text(f"{g:+.2f}")
-            text.set_position((j, g + (0.04 if g >= 0 else -0.04)))
-            text.set_verticalalignment("bottom" if g >= 0 else "top")
+            text.set_text(gradient_label_text(g, limit))
+            position, va = gradient_label_position(j, g, limit)
+            text.set_position(position)
+            text.set_verticalalignment(va)
         fmt = ", ".join
         return (
             f"loss = {loss:.3f} nats   q = [{fmt(f'{v:.3f}' for v in q)}]   "
@@ -127,4 +142,5 @@ def gradient_explorer(logits=(2.0, 0.5, -1.0), target=1, label_smoothing=0.0, cl
             "grad_texts": art_g["texts"],
         },
         moving=moving,
+        static_key=lambda: shown["limit"],
     )

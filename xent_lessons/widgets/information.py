@@ -78,7 +78,7 @@ def coin_entropy(bias=0.7):
     fig, (ax_curve, ax_bars) = new_figure(1, 2, gridspec_kw={"width_ratios": [1.35, 1]})
     curve = plots.binary_entropy_curve(ax_curve, bias=bias)
     bars = plots.surprisal_bars(
-        ax_bars, [bias, 1 - bias], ["heads", "tails"], cap=7.0, title="Surprisal of each side"
+        ax_bars, [bias, 1 - bias], ["heads", "tails"], title="Surprisal of each side"
     )
     slider = widgets.FloatSlider(
         value=bias, min=0.0, max=1.0, step=0.01, description="P(heads)", readout_format=".2f"
@@ -194,7 +194,9 @@ def huffman_explorer(weights=(8, 4, 2, 1, 1)):
     FigureWidget
         Controls ``"A"`` to ``"E"`` (vertical IntSliders). Artists: ``"ideal"`` (bars of
         ``-log2 p``), ``"lengths"`` (bars of codeword lengths), ``"codewords"`` (Texts),
-        ``"entropy_line"`` and ``"length_line"``. The readout shows the code table.
+        and, on the narrow axes that zooms in on the averages, ``"entropy_line"``,
+        ``"length_line"``, ``"bound_line"`` (at H + 1), ``"overhead_band"`` (from H to L)
+        and ``"overhead_title"`` (which reads L − H). The readout shows the code table.
 
     Examples
     --------
@@ -206,13 +208,14 @@ def huffman_explorer(weights=(8, 4, 2, 1, 1)):
     True
     """
     from .. import plots
-    from ..plots.information import update_code_lengths
+    from ..plots.information import update_code_lengths, update_code_overhead
 
     weights = _check_weights(weights, 5, 1, 20)
-    fig, ax = new_figure()
+    fig, (ax, ax_avg) = new_figure(1, 2, gridspec_kw={"width_ratios": [3.6, 1]})
     p0 = weights / weights.sum()
     code0 = huffman_code(p0, CODE_SYMBOLS)
-    artists = plots.code_lengths(ax, p0, code0.codewords, CODE_SYMBOLS, ylim=8.5)
+    artists = plots.code_lengths(ax, p0, code0.codewords, CODE_SYMBOLS)
+    averages = plots.code_overhead(ax_avg, entropy(p0, base=2), code0.average_length)
     controls = _weight_sliders(CODE_SYMBOLS, weights, 1, 20)
 
     def update(**values):
@@ -220,13 +223,19 @@ def huffman_explorer(weights=(8, 4, 2, 1, 1)):
         p = w / w.sum()
         code = huffman_code(p, CODE_SYMBOLS)
         h, length = update_code_lengths(ax, artists, p, code.codewords)
+        update_code_overhead(ax_avg, averages, h, length)
         return (
             code.table()
             + f"\n\nH(p) = {h:.3f} bits  ≤  L = {length:.3f} bits  <  H(p) + 1 = {h + 1:.3f}"
             + f"   (L − H = {length - h:.3f} bits)"
         )
 
-    keep = ("ideal", "lengths", "codewords", "entropy_line", "length_line")
-    return FigureWidget(
-        "a Huffman code for five symbols", fig, controls, update, {k: artists[k] for k in keep}
-    )
+    keep = ("ideal", "lengths", "codewords")
+    shown = {k: artists[k] for k in keep} | {
+        "entropy_line": averages["entropy_line"],
+        "length_line": averages["length_line"],
+        "bound_line": averages["bound_line"],
+        "overhead_band": averages["band"],
+        "overhead_title": averages["title"],
+    }
+    return FigureWidget("a Huffman code for five symbols", fig, controls, update, shown)

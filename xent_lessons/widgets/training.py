@@ -96,7 +96,8 @@ def training_explorer(
         art_c["loss_marker"].set_data([epoch], [history.loss[epoch]])
         art_c["accuracy_marker"].set_data([epoch], [history.accuracy[epoch]])
         art_c["epoch_line"].set_xdata([epoch, epoch])
-        ax_r.set_title(f"decision regions after {epoch} updates", fontsize="medium")
+        updates = "update" if epoch == 1 else "updates"
+        ax_r.set_title(f"decision regions after {epoch} {updates}", fontsize="medium")
         return (
             f"lr = {lr:g}, epoch {epoch}: loss {history.loss[epoch]:.3f} nats, "
             f"accuracy {100 * history.accuracy[epoch]:.1f}%"
