@@ -145,6 +145,13 @@ def test_make_lab_opens_lesson_00_without_the_news_pop_up(tmp_path):
             tab = page.locator(".lm-TabBar-tab.jp-mod-current .lm-TabBar-tabLabel").first
             assert tab.inner_text().strip() == "00_welcome.ipynb"
             assert page.locator(".jp-Launcher:visible").count() == 0
+            deadline = time.monotonic() + 60  # the kernel up and idle, as a learner waits
+            while time.monotonic() < deadline and not any(
+                session["kernel"]["execution_state"] == "idle"
+                for session in lab.api(token, "/api/sessions")
+                if session.get("kernel")
+            ):
+                time.sleep(0.5)
             time.sleep(5)  # JupyterLab asks about news a moment after it starts
             toasts = page.locator(".Toastify__toast, .jp-Notification-Toast").all_inner_texts()
             assert not [t for t in toasts if NEWS.search(t)], toasts
