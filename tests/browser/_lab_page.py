@@ -260,21 +260,34 @@ def is_dirty(page) -> bool:
     )
 
 
-def wait_for_save(lab, path, notebook_path: str, saves_before: int, timeout: float = 30.0):
-    """Wait until the server has logged a new save of the notebook and the file is written."""
+def wait_for_save(lab, path, notebook_path: str, saves_before: int, timeout: float = 60.0):
+    """Wait until the server has logged a new save of the notebook and has written it.
+
+    The server writes in place, after a backup copy (``.~name``) that it removes when done;
+    the file is whole when that backup is gone, it reads as JSON, and it stays the same.
+    """
+    import json
+
     deadline = time.monotonic() + timeout
     while lab.saves_of(notebook_path) <= saves_before:
         if time.monotonic() > deadline:
             raise NotebookProblem(f"JupyterLab did not save {notebook_path} in {timeout:.0f} s")
         time.sleep(0.1)
-    # The log line comes as the save starts; the file is replaced once it is written.
+    backup = path.with_name(".~" + path.name)
     last = None
     while time.monotonic() < deadline:
+        time.sleep(0.5)
+        if backup.exists():
+            continue
+        try:
+            json.loads(path.read_text(encoding="utf-8"))
+        except ValueError:
+            continue
         stat = path.stat()
         if last == (stat.st_mtime_ns, stat.st_size):
             return
         last = (stat.st_mtime_ns, stat.st_size)
-        time.sleep(0.3)
+    raise NotebookProblem(f"{notebook_path} was still being written after {timeout:.0f} s")
 
 
 def save_now(page) -> None:

@@ -21,21 +21,14 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-# JupyterLab's own settings for the run, but: no look-ups for news or updates (there may be
-# no network, and a toast could cover what the test clicks), and autosave (on, as by default)
-# every AUTOSAVE_S seconds instead of 120, so that the test sees what autosave does while it
-# waits. (At 1 s, on a busy machine, a save can still be under way when the next one starts,
-# and JupyterLab then asks whether the file "changed on disk".) The widget manager's
-# "saveState" stays at its default (off), as a learner has it.
-AUTOSAVE_S = 2
+# JupyterLab's own settings, as a learner has them, but no look-ups for news or updates
+# (there may be no network, and a toast could cover what the test clicks). Autosave stays
+# as it is by default: on, every 120 s, for a notebook marked changed; the widget manager's
+# "saveState" stays off.
 LAB_SETTINGS = {
     "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
         "checkForUpdates": False,
         "fetchNews": "false",
-    },
-    "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {
-        "autosave": True,
-        "autosaveInterval": AUTOSAVE_S,
     },
 }
 

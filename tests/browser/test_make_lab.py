@@ -9,6 +9,7 @@ no "official Jupyter news" question, no update check; and lesson 00 must be left
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -67,20 +68,26 @@ class MakeLab:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             links = LINK.findall(self.log.read_text(errors="replace"))
-            if links:
+            if links and self._answers(links[-1].rsplit("token=", 1)[1]):
                 return links[-1]
             if self.process.poll() is not None:
                 raise RuntimeError(f"make lab exited:\n{self.log.read_text(errors='replace')}")
             time.sleep(0.25)
         raise RuntimeError(f"make lab printed no link in {timeout:.0f} s")
 
+    def _answers(self, token: str) -> bool:
+        try:
+            self.api(token, "/api/status")
+        except OSError:
+            return False
+        return True
+
     def api(self, token: str, path: str):
         request = urllib.request.Request(
             f"http://127.0.0.1:{self.port}{path}", headers={"Authorization": f"token {token}"}
         )
-        with urllib.request.urlopen(request, timeout=10) as response:
-            import json
-
+        # A busy machine can keep a first settings request waiting for seconds.
+        with urllib.request.urlopen(request, timeout=60) as response:
             return json.loads(response.read() or b"null")
 
     def stop(self, token: str | None) -> None:
