@@ -109,6 +109,9 @@ class FigureRenderer:
         self._seeds = [artist for artist in moving if artist is not None]
         self._moving: set = set()  # units (not Axes) that have changed at least once
         self._whole: set = set()  # Axes drawn whole: their limits or artists have changed
+        # Each moving unit's boxes so far, joined: where it may be drawn again. Planning with
+        # these (not only where it is now) spares a new plan each time it reaches a bit further.
+        self._swept: dict = {}
         self._plans: dict = {}
         self._stale_after_draw: set = set()
         self._visible_after_draw: dict = {}
@@ -222,7 +225,7 @@ class FigureRenderer:
             if not _is_axes(ax) or ax in self._whole:
                 continue
             units = _axes_units(ax)
-            boxes = {unit: _box(unit, renderer) for unit in units}
+            boxes = {unit: self._sweep(unit, _box(unit, renderer)) for unit in units}
             redrawn = _plan_group(units, self._moving.__contains__, boxes)
             if any(_is_axes(unit) for unit in redrawn):  # an inset Axes on top: draw it all
                 self._whole.add(ax)
@@ -293,10 +296,21 @@ class FigureRenderer:
     def _reaches_later(self, plan: _Plan) -> bool:
         renderer = self.canvas.get_renderer()
         for unit, later_boxes in plan.later:
-            box = _box(unit, renderer)
+            box = self._sweep(unit, _box(unit, renderer))
             if any(_overlap(box, other) for other in later_boxes):
                 return True
         return False
+
+    def _sweep(self, unit, box):
+        """For a moving unit: ``box`` joined with where it has been; else ``box``."""
+        if unit not in self._moving or box is None:
+            return box
+        from matplotlib.transforms import Bbox
+
+        swept = self._swept.get(unit)
+        swept = box if swept is None else Bbox.union([swept, box])
+        self._swept[unit] = swept
+        return swept
 
 
 def _plan_group(units: list, is_moving, boxes: dict) -> list:
@@ -339,10 +353,11 @@ def _box(artist, renderer):
     that cannot be measured counts as drawing over the whole figure.
     """
     from matplotlib.axis import Axis
+    from matplotlib.text import Text
     from matplotlib.transforms import Bbox
 
-    if not artist.get_visible():
-        return None
+    if not artist.get_visible() or (isinstance(artist, Text) and not artist.get_text()):
+        return None  # an empty text draws nothing (and matplotlib cannot measure it)
     everywhere = artist.get_figure(root=True).bbox
     try:
         box = artist.get_tightbbox(renderer)
