@@ -13,6 +13,15 @@ and never imports torch, matplotlib or ipywidgets.
 from importlib import import_module
 
 from .activations import log_sigmoid, log_softmax, logsumexp, sigmoid, softmax
+from .contrastive import (
+    clip_loss,
+    correlated_gaussians,
+    gaussian_critic,
+    gaussian_mutual_information,
+    info_nce_bound,
+    info_nce_loss,
+)
+from .focal import focal_optimal_forecast, sigmoid_focal_loss, sigmoid_focal_loss_grad
 from .gradients import (
     binary_cross_entropy_with_logits_grad,
     categorical_cross_entropy_grad,
@@ -26,6 +35,7 @@ from .losses import (
     categorical_cross_entropy,
     nll_loss,
 )
+from .scoring_rules import expected_score, gaussian_nll_loss
 
 __version__ = "0.1.0"
 
@@ -35,16 +45,30 @@ __all__ = [
     "binary_cross_entropy_with_logits_grad",
     "categorical_cross_entropy",
     "categorical_cross_entropy_grad",
+    "clip_loss",
+    "correlated_gaussians",
     "cross_entropy",
     "entropy",
+    "expected_score",
+    "focal_optimal_forecast",
+    "gaussian_critic",
+    "gaussian_mutual_information",
+    "gaussian_nll_loss",
     "gradient_check",
+    "info_nce_bound",
+    "info_nce_loss",
     "kl_divergence",
+    "linear_cross_entropy",
+    "linear_cross_entropy_grad",
     "log_sigmoid",
     "log_softmax",
     "logsumexp",
     "nll_loss",
     "numerical_gradient",
+    "peak_memory",
     "sigmoid",
+    "sigmoid_focal_loss",
+    "sigmoid_focal_loss_grad",
     "softmax",
     "surprisal",
 ]
@@ -61,7 +85,20 @@ _LAZY_SUBMODULES = {
 }
 
 
+# Functions of modules that lesson 12 brought (and a few notebooks use), loaded on first
+# use so that they add nothing to the import of the package.
+_LAZY_FUNCTIONS = {
+    "linear_cross_entropy": "fused_linear",
+    "linear_cross_entropy_grad": "fused_linear",
+    "peak_memory": "memory",
+}
+
+
 def __getattr__(name):
+    if name in _LAZY_FUNCTIONS:
+        value = getattr(import_module(f".{_LAZY_FUNCTIONS[name]}", __name__), name)
+        globals()[name] = value
+        return value
     if name in _LAZY_SUBMODULES:
         module = import_module(f".{name}", __name__)
         globals()[name] = module
@@ -70,4 +107,4 @@ def __getattr__(name):
 
 
 def __dir__():
-    return sorted(set(globals()) | _LAZY_SUBMODULES)
+    return sorted(set(globals()) | _LAZY_SUBMODULES | set(_LAZY_FUNCTIONS))
