@@ -64,6 +64,8 @@ def _at_least(current, needed: float) -> str:
 
 def _readout_texts(control) -> list[str]:
     """What a slider's readout can show: its value at both ends (and now), as formatted."""
+    if hasattr(control, "_options_labels"):  # SelectionSlider, SelectionRangeSlider
+        return [str(label) for label in control._options_labels]
     fmt = getattr(control, "readout_format", "") or ""
     values = [control.min, control.max, control.value]
     if hasattr(control, "base"):  # FloatLogSlider: min and max are exponents
