@@ -12,7 +12,7 @@ help:
 	@echo "make lab    - install (once) and open JupyterLab at the first lesson"
 	@echo "make test   - install (once) and run every check: ruff, pytest, doctests, nbval,"
 	@echo "              and every lesson in JupyterLab in headless Chromium (when installed)"
-	@echo "make html   - run every notebook afresh and build the static course site in site/"
+	@echo "make html   - build the static course site in site/ (open site/index.html) and check it"
 	@echo "make bench  - speed and memory benchmarks against PyTorch"
 
 $(BIN)/python:
@@ -24,11 +24,17 @@ $(STAMP): requirements.txt pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
-# JupyterLab on localhost only, with Jupyter's token on (its default), rooted at notebooks/
-# and opening the first lesson. As root (a container), Jupyter wants --allow-root.
+# JupyterLab on localhost only, with Jupyter's token on (its default), rooted at notebooks/.
+# The link it prints (and the browser it opens) goes to lesson 00, not the Launcher; the
+# settings in jupyter_config/ (no news pop-up, no update check) apply to this JupyterLab only,
+# as defaults under the user's own. As root (a container), Jupyter wants --allow-root.
+# LAB_ARGS passes more options (the browser test adds --no-browser and a port).
+LAB_FIRST := /lab/tree/00_welcome.ipynb
 lab: $(STAMP)
-	cd notebooks && ../$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 \
-		$(if $(filter 0,$(shell id -u)),--allow-root) 00_welcome.ipynb
+	cd notebooks && \
+	JUPYTER_CONFIG_PATH="$(CURDIR)/jupyter_config$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" \
+	../$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --LabApp.default_url=$(LAB_FIRST) \
+		$(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -41,7 +47,7 @@ doctest: $(STAMP)
 
 nbval: $(STAMP)
 	@if ls notebooks/*.ipynb >/dev/null 2>&1; then \
-		$(BIN)/python -m pytest --nbval notebooks --nbval-sanitize-with notebooks/nbval_sanitize.cfg; \
+		$(BIN)/python -m pytest --nbval notebooks --nbval-sanitize-with tests/nbval_sanitize.cfg; \
 	else echo "nbval: no notebooks yet"; fi
 
 # Regenerate the learner notebooks from the solution notebooks and save both after
@@ -56,8 +62,9 @@ browser: $(STAMP)
 		$(BIN)/python -m pytest tests/browser; \
 	else echo "browser test SKIPPED: Chromium not found (apt-get install -y chromium, or set CHROMIUM=/path/to/chromium)"; fi
 
-# The static course site: every notebook (learner and solution) run afresh, exported to HTML
-# with its widgets' saved state, and an index page; then each page checked in Chromium.
+# The static course site (Sphinx, myst-nb, sphinx-book-theme; source in book/): every notebook,
+# learner and solution version, as saved; MathJax from npm (npm ci, the first time), served by
+# the site. Then each page is checked in Chromium with no network.
 html: $(STAMP)
 	$(BIN)/python tools/build_site.py
 
@@ -67,4 +74,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) site
+	rm -rf $(VENV) site build book/node_modules

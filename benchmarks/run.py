@@ -36,6 +36,7 @@ SECTIONS = [
     Section("cross-entropy", cross_entropy_bench.run_section),
     Section("linear-cross-entropy", linear_cross_entropy_bench.run_section),
     Section("widgets", widget_bench.run_section),
+    Section("widgets-browser", widget_bench.run_browser_section),
 ]
 
 

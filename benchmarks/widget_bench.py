@@ -86,3 +86,102 @@ def run_section(options) -> Table:
         "build precomputes its training runs."
     )
     return table
+
+
+# ------------------------------------------------------------------ in the browser, at 2x
+
+BROWSER_TARGET_MS = 60.0
+
+
+def _browser_notebook(path, names) -> None:
+    """A notebook showing every widget with its defaults, one cell each."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells.append(nbformat.v4.new_code_cell("import xent_lessons as xl"))
+    nb.cells += [nbformat.v4.new_code_cell(f"xl.widgets.{name}()") for name in names]
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nbformat.write(nb, path)
+
+
+def run_browser_section(options) -> Table:
+    """Key press on a slider to the new picture on screen, in JupyterLab in headless Chromium
+    at deviceScaleFactor 2: what a learner waits for, the kernel's round trip included."""
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    table = Table(
+        title="Widget updates in the browser (JupyterLab, Chromium at 2x: key press on a slider "
+        "→ new picture decoded, next frame)",
+        columns=["widget", "moves", "median (ms)", "max (ms)", f"≤ {BROWSER_TARGET_MS:.0f} ms"],
+    )
+    browser_dir = Path(__file__).resolve().parents[1] / "tests" / "browser"
+    sys.path.insert(0, str(browser_dir))
+    try:
+        from _browser import chromium_path, open_browser
+        from _lab_page import COURSE_WIDGET, open_notebook, run_all, slider_latencies
+        from _lab_server import LabServer
+    except ImportError as error:
+        table.notes.append(f"skipped: {error}")
+        return table
+    if chromium_path() is None:
+        table.notes.append("skipped: Chromium not found (apt-get install -y chromium)")
+        return table
+    names = list(xl.widgets.all_builders())
+    presses = 4 if options.quick else 10
+    every: list[float] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "notebooks"
+        root.mkdir()
+        _browser_notebook(root / "widgets.ipynb", names)
+        with LabServer(root, Path(tmp)) as lab, open_browser() as browser:
+            context = browser.new_context(
+                viewport={"width": 1400, "height": 1000}, device_scale_factor=2
+            )
+            page = context.new_page()
+            page.set_default_timeout(60_000)
+            open_notebook(page, lab.url("/lab/tree/widgets.ipynb", reset=""), len(names) + 1)
+            lab.wait_for_kernel_state("widgets.ipynb", "idle")
+            run_all(page, [True] * (len(names) + 1))
+            widgets = page.locator(COURSE_WIDGET)
+            for i, name in enumerate(names):
+                widget = widgets.nth(i)
+                widget.scroll_into_view_if_needed()
+                times = slider_latencies(widget, presses=presses, sliders=2)
+                every += times
+                if not times:
+                    table.rows.append([name, "0", "-", "-", "no slider"])
+                    continue
+                median = statistics.median(times)
+                table.rows.append(
+                    [
+                        name,
+                        str(len(times)),
+                        f"{median:.0f}",
+                        f"{max(times):.0f}",
+                        "yes" if median <= BROWSER_TARGET_MS else "NO",
+                    ]
+                )
+            context.close()
+    if every:
+        median = statistics.median(every)
+        table.rows.append(
+            [
+                "all",
+                str(len(every)),
+                f"{median:.0f}",
+                f"{max(every):.0f}",
+                "yes" if median <= BROWSER_TARGET_MS else "NO",
+            ]
+        )
+    table.notes.append(
+        "Each widget's first two horizontal sliders get arrow-key presses, one at a time; "
+        "the first moves of a control include finding what moves (full redraws). Timings "
+        "include the machine's other load."
+    )
+    return table

@@ -21,7 +21,19 @@ BINDER = ROOT / "binder"
 PYTHON = "3.11"
 CPU_INDEX = "--extra-index-url https://download.pytorch.org/whl/cpu"
 # Tools for developing and testing the course, not for learning with it.
-DEV_ONLY = {"ruff", "pytest", "nbval", "hypothesis", "playwright", "jupyter-repo2docker"}
+DEV_ONLY = {
+    "ruff",
+    "pytest",
+    "nbval",
+    "hypothesis",
+    "playwright",
+    "jupyter-repo2docker",
+    # the static site's builder (make html)
+    "sphinx",
+    "myst-nb",
+    "sphinx-book-theme",
+    "pydata-sphinx-theme",
+}
 # In binder/ only: Binder's base image has a notebook release too old for our jupyterlab.
 BINDER_ONLY = {"notebook"}
 MARKER_ENV = {"python_version": PYTHON, "python_full_version": f"{PYTHON}.0"}

@@ -17,7 +17,8 @@ each marked block replaced by a stub, and cells tagged ``solution-only`` left ou
     python tools/make_notebooks.py 03_softmax # only this lesson
     python tools/make_notebooks.py --check    # exit 1 if a learner notebook is out of step
 
-Every notebook is saved after a fresh-kernel "Restart & Run All", with its outputs.
+Every notebook is saved after a fresh-kernel "Restart & Run All", with its outputs, and
+exactly as JupyterLab would save it (tools/notebook_format.py), so opening it changes nothing.
 
 A malformed marker would leak a solution into the learner notebook, so the generator refuses
 it: a misspelt, wrongly cased or unspaced marker, a BEGIN without its END or an END without
@@ -38,6 +39,9 @@ from pathlib import Path
 from typing import NamedTuple
 
 import nbformat
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from notebook_format import write as write_like_jupyterlab
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
@@ -432,7 +436,7 @@ def main(argv=None) -> int:
                 return _fail([Problem(_relative(path), f"Restart & Run All failed "
                                       f"({type(exc).__name__}): {text[-2000:]}")])
         for nb, path in job:  # both versions of a lesson, or neither
-            nbformat.write(nb, path)
+            write_like_jupyterlab(nb, path)
     return 0
 
 

@@ -1,26 +1,37 @@
-"""Check the built course site in headless Chromium: every page shows its figures.
+"""Check the built course site in headless Chromium with no network: what a reader sees.
 
-Each page is opened from disk as a reader without a network would see it (requests that
-leave the site, such as the CDN scripts for MathJax and the widgets, are refused), and:
-every visible ``<img>`` must have loaded (``naturalWidth > 0``); there must be at least as
-many as the notebook has image outputs, plus one saved picture per widget; and no page may
-say "Error displaying widget". Used by ``tools/build_site.py`` and tests/browser.
+Every page is opened from disk (``file:``; any request that would leave the site is refused
+and reported), and must show:
+
+- every formula typeset by MathJax (no ``.math`` element left as TeX, no MathJax error, no
+  TeX command left in the text outside code);
+- every image loaded, at least one per image output of its notebook and one per widget;
+  each widget's saved picture at its intended size (half its pixels: it was rendered for a
+  2x screen) with its readout;
+- the sidebar with every lesson, the page's own contents, a link to the next page (all but
+  the last), to the previous one (all but the first), a "launch on Binder" link to this
+  notebook and a download link to the notebook itself.
+
+The search page must find a word of the course, and the index must also work when the site
+is served over HTTP. Used by ``tools/build_site.py`` and by ``tests/browser``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
+import http.server
+import json
 import os
 import shutil
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
 SCREENSHOTS = ROOT / "screenshots" / "site"
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/svg+xml", "image/gif")
-WIDGET_PICTURE = 'alt="saved figure of an interactive widget"'
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 # Chromium on a machine with no network but the package registries: these flags keep it
 # from trying to reach Google's services at start and in the background.
@@ -59,86 +70,296 @@ def open_browser():
             browser.close()
 
 
-def image_outputs(nb) -> int:
-    """How many image outputs (static figures) a notebook (or its path) has."""
-    if isinstance(nb, str | Path):
-        nb = nbformat.read(nb, as_version=4)
-    return sum(
-        1
-        for cell in nb.cells
-        if cell.cell_type == "code"
-        for out in cell.get("outputs", [])
-        if any(t in out.get("data", {}) for t in IMAGE_TYPES)
-    )
+def notebook_counts(path: Path) -> tuple[int, int]:
+    """(image outputs, widget outputs) of a notebook."""
+    nb = json.loads(Path(path).read_text(encoding="utf-8"))
+    images = widgets = 0
+    for cell in nb["cells"]:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            images += any(kind in data for kind in IMAGE_TYPES)
+            widgets += WIDGET_VIEW in data
+    return images, widgets
+
+
+# What a page shows, read in the page once MathJax has finished.
+PAGE_FACTS = """async () => {
+    if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
+        await MathJax.startup.promise;
+    }
+    const visible = el => el.checkVisibility();
+    const images = Array.from(document.images).filter(visible);
+    const math = Array.from(document.querySelectorAll('.math'));
+    // TeX left as text: a backslash command outside code, scripts and typeset formulas.
+    const walker = document.createTreeWalker(document.querySelector('main') || document.body,
+                                             NodeFilter.SHOW_TEXT);
+    const raw = [];
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const parent = node.parentElement;
+        if (parent.closest('pre, code, script, style, mjx-container, .highlight')) continue;
+        if (!parent.checkVisibility()) continue;
+        const found = node.textContent.match(/\\\\[A-Za-z]{2,}|\\$\\$|\\\\\\(|\\\\\\[/);
+        if (found) raw.push(node.textContent.trim().slice(0, 60));
+    }
+    const href = sel => { const a = document.querySelector(sel); return a ? a.href : null; };
+    const widgetPictures = Array.from(document.querySelectorAll('.xent-widget img')).map(img => ({
+        loaded: img.complete && img.naturalWidth > 0,
+        css: img.getBoundingClientRect().width, natural: img.naturalWidth,
+        room: img.parentElement.getBoundingClientRect().width,
+    }));
+    return {
+        title: document.title,
+        images: images.length,
+        broken: images.filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src.slice(0, 80)),
+        math: math.length,
+        untypeset: math.filter(m => !m.querySelector('mjx-container')).map(m => m.textContent.slice(0, 60)),
+        errors: Array.from(document.querySelectorAll('mjx-merror')).map(e => e.textContent.slice(0, 60)),
+        raw: raw.slice(0, 5), raw_count: raw.length,
+        next: href('a.right-next'), previous: href('a.left-prev'),
+        sidebar: Array.from(document.querySelectorAll('.bd-sidenav a.reference')).map(a => a.href),
+        contents: document.querySelectorAll('.bd-toc-nav a, #pst-page-toc-nav a').length,
+        launch: Array.from(document.querySelectorAll('a[href*="mybinder.org/v2/gh/"]')).map(a => a.href),
+        download: Array.from(document.querySelectorAll('a[href$=".ipynb"]')).map(a => a.href),
+        widget_pictures: widgetPictures,
+        widget_readouts: document.querySelectorAll('.xent-widget .xent-widget-readout').length,
+        theme_switch: !!document.querySelector('.theme-switch-button'),
+        search_box: !!document.querySelector('.search-button, form.bd-search, #search-input, .search-button-field'),
+    };
+}"""
 
 
 @dataclass
 class PageReport:
     page: str
-    images: int = 0  # visible <img> elements
-    loaded: int = 0  # ... of which loaded, with naturalWidth > 0
-    expected: int = 0  # at least this many: figure outputs + widget pictures
-    widget_pictures: int = 0
+    facts: dict = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)  # requests that would leave the site
 
 
-def check_page(context, path: Path, figures: int, shots: Path | None) -> PageReport:
-    """Open one page; ``figures``: how many image outputs its notebook had when exported."""
-    report = PageReport(page=str(path))
-    html_text = path.read_text(encoding="utf-8")
-    report.widget_pictures = html_text.count(WIDGET_PICTURE)
-    report.expected = figures + report.widget_pictures
+def offline_context(browser, viewport=None):
+    """A browser context that loads file: and data: URLs only, and notes what it refused."""
+    context = browser.new_context(viewport=viewport or {"width": 1280, "height": 900})
+    refused: list[str] = []
+
+    def route(request_route):
+        url = request_route.request.url
+        if url.startswith(("file:", "data:", "blob:")):
+            return request_route.continue_()
+        refused.append(url)
+        return request_route.abort()
+
+    context.route("**/*", route)
+    context.refused = refused
+    return context
+
+
+def page_facts(context, url: str) -> tuple[dict, list[str]]:
     page = context.new_page()
+    before = len(context.refused)
     try:
-        page.goto(path.resolve().as_uri(), wait_until="load")
-        images = page.evaluate(
-            """() => Array.from(document.images)
-                .filter(img => img.checkVisibility())
-                .map(img => ({loaded: img.complete && img.naturalWidth > 0,
-                              alt: img.alt, src: img.src.slice(0, 40)}))"""
-        )
-        report.images = len(images)
-        report.loaded = sum(1 for i in images if i["loaded"])
-        broken = [f"{i['alt'] or '(no alt)'} {i['src']}" for i in images if not i["loaded"]]
-        if broken:
-            report.problems.append(f"{len(broken)} images did not load: {broken[:3]}")
-        if report.images < report.expected:
-            report.problems.append(f"{report.images} images shown, expected {report.expected}")
-        if "Error displaying widget" in page.inner_text("body"):
-            report.problems.append("says 'Error displaying widget'")
+        page.goto(url, wait_until="load")
+        facts = page.evaluate(PAGE_FACTS)
+    finally:
+        page.close()
+    return facts, context.refused[before:]
+
+
+def check_page(
+    context,
+    site: Path,
+    html: Path,
+    notebook: Path | None,
+    order: list[Path],
+    shots: Path | None = None,
+) -> PageReport:
+    """Check one page; ``notebook`` is the page's source (None for the index), ``order`` every
+    page in reading order (the sidebar's)."""
+    report = PageReport(page=str(html.relative_to(site)))
+    page = context.new_page()
+    before = len(context.refused)
+    try:
+        page.goto(html.resolve().as_uri(), wait_until="load")
+        facts = page.evaluate(PAGE_FACTS)
         if shots is not None:
             shots.mkdir(parents=True, exist_ok=True)
-            name = f"{path.parent.name}-{path.stem}" if path.stem != "index" else "index"
+            name = str(html.relative_to(site).with_suffix("")).replace("/", "-")
             page.screenshot(path=str(shots / f"{name}.png"))
-            fallback = page.locator(".xent-widget-fallback").first
-            if fallback.count():
-                fallback.scroll_into_view_if_needed()
+            widget = page.locator(".xent-widget").first
+            if widget.count():
+                widget.scroll_into_view_if_needed()
                 page.screenshot(path=str(shots / f"{name}-widget.png"))
     finally:
         page.close()
+    report.facts = facts
+    report.refused = context.refused[before:]
+    problems = report.problems
+    if report.refused:
+        problems.append(f"asks the network for {report.refused[:3]}")
+    if facts["broken"]:
+        problems.append(f"{len(facts['broken'])} images did not load: {facts['broken'][:2]}")
+    if facts["untypeset"] or facts["errors"] or facts["raw_count"]:
+        problems.append(
+            f"raw TeX: {len(facts['untypeset'])} formulas not typeset {facts['untypeset'][:2]}, "
+            f"{len(facts['errors'])} MathJax errors {facts['errors'][:2]}, "
+            f"{facts['raw_count']} TeX commands in the text {facts['raw'][:2]}"
+        )
+    pages = {p.resolve().as_uri() for p in order}
+    listed = {href.split("#")[0] for href in facts["sidebar"]}
+    missing = sorted(str(p.relative_to(site)) for p in order if p.resolve().as_uri() not in listed)
+    if missing:
+        problems.append(f"the sidebar does not list {missing[:3]}")
+    if not facts["theme_switch"] or not facts["search_box"]:
+        problems.append("no dark-mode switch or no search box")
+    index = order.index(html) if html in order else -1
+    expected_next = order[index + 1] if 0 <= index < len(order) - 1 else None
+    if html.name == "index.html" and html.parent == site:
+        expected_next = order[0] if order else None
+    if expected_next is not None:
+        if facts["next"] is None:
+            problems.append(f"no link to the next page ({expected_next.relative_to(site)})")
+        elif facts["next"].split("#")[0] != expected_next.resolve().as_uri():
+            problems.append(f"'next' goes to {facts['next']}, not {expected_next.name}")
+        elif facts["next"].split("#")[0] not in pages:
+            problems.append(f"'next' goes to a missing page {facts['next']}")
+    if index > 0 and facts["previous"] is None:
+        problems.append("no link to the previous page")
+    if notebook is not None:
+        images, widgets = notebook_counts(notebook)
+        pictures = facts["widget_pictures"]
+        if facts["images"] < images + widgets:
+            problems.append(
+                f"{facts['images']} images shown; the notebook has {images} + {widgets} widgets"
+            )
+        if len(pictures) < widgets or facts["widget_readouts"] < widgets:
+            problems.append(
+                f"{len(pictures)} widget pictures and {facts['widget_readouts']} readouts "
+                f"for {widgets} widgets"
+            )
+        for picture in pictures:
+            intended = picture["natural"] / 2
+            if picture["room"] >= intended and abs(picture["css"] - intended) > 1:
+                problems.append(
+                    f"a widget picture is {picture['css']:.0f} px wide, not its {intended:.0f} px"
+                )
+        if facts["contents"] == 0:
+            problems.append("no contents of the page")
+        target = "notebooks/" + html.relative_to(site).with_suffix(".ipynb").as_posix()
+        if not any(link.endswith(target) for link in facts["launch"]):
+            problems.append(f"no 'launch on Binder' link to {target}: {facts['launch'][:2]}")
+        downloads = [d for d in facts["download"] if "/_sources/" in d]
+        if not downloads:
+            problems.append("no link to download the notebook")
+        for link in downloads:
+            if not Path(link.removeprefix("file://")).is_file():
+                problems.append(f"the download link {link} leads nowhere")
     return report
 
 
-def check_site(
-    browser, site: Path, pages: dict, shots: Path | None = SCREENSHOTS
-) -> list[PageReport]:
-    """Open the index and every page in ``pages`` (``{html path: PageInfo}``)."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    # Read the pages as from a disk with no network: only file: (and data:) URLs load.
-    context.route(
-        "**/*",
-        lambda route: route.continue_() if route.request.url.startswith("file:") else route.abort(),
-    )
+def reading_order(site: Path, pages: list[Path]) -> list[Path]:
+    """The lesson pages in the sidebar's order: learner versions, then solution versions."""
+    learner = sorted(p for p in pages if p.parent == site)
+    solutions = sorted(p for p in pages if p.parent != site)
+    return learner + solutions
+
+
+def check_search(context, site: Path, word: str = "entropy") -> list[str]:
+    """The search page, opened from disk, finds ``word``."""
+    page = context.new_page()
     try:
-        reports = [check_page(context, site / "index.html", 0, shots)]
-        for path, info in sorted(pages.items()):
-            reports.append(check_page(context, Path(path), info.figures, shots))
+        page.goto((site / "search.html").resolve().as_uri() + f"?q={word}", wait_until="load")
+        page.wait_for_function(
+            "() => document.querySelectorAll('#search-results li, ul.search li').length > 0",
+            timeout=20_000,
+        )
+        found = page.locator("#search-results li, ul.search li").count()
+    except Exception as error:  # a timeout: nothing found
+        return [f"search for {word!r} found nothing ({type(error).__name__})"]
+    finally:
+        page.close()
+    return [] if found else [f"search for {word!r} found nothing"]
+
+
+@contextlib.contextmanager
+def serve(folder: Path):
+    """The site over HTTP on 127.0.0.1 (a free port), in a thread; stopped on exit."""
+    handler = functools.partial(_QuietHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def check_served(browser, site: Path) -> list[str]:
+    """The index and the first lesson, served over HTTP: typeset, loaded, nothing fetched
+    from elsewhere."""
+    problems = []
+    with serve(site) as base:
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        refused: list[str] = []
+
+        def route(request_route):
+            url = request_route.request.url
+            if url.startswith((base, "data:", "blob:")):
+                return request_route.continue_()
+            refused.append(url)
+            return request_route.abort()
+
+        context.route("**/*", route)
+        try:
+            first = sorted(site.glob("[0-9][0-9]_*.html"))[:1]
+            for path in [site / "index.html", *first]:
+                page = context.new_page()
+                try:
+                    page.goto(f"{base}/{path.relative_to(site).as_posix()}", wait_until="load")
+                    facts = page.evaluate(PAGE_FACTS)
+                finally:
+                    page.close()
+                if facts["broken"] or facts["untypeset"] or facts["errors"]:
+                    problems.append(
+                        f"served {path.name}: {facts['broken'][:2]} {facts['untypeset'][:2]}"
+                    )
+        finally:
+            context.close()
+        if refused:
+            problems.append(f"served pages ask the network for {refused[:3]}")
+    return problems
+
+
+def check_site(browser, site: Path, pages: list[Path], shots: Path | None = SCREENSHOTS):
+    """Check the index, every page in ``pages`` and the search page; returns the reports and
+    the site-wide problems."""
+    order = reading_order(site, pages)
+    sources = _sources(site, order)
+    context = offline_context(browser)
+    try:
+        reports = [check_page(context, site, site / "index.html", None, order, shots)]
+        for html in order:
+            reports.append(check_page(context, site, html, sources[html], order, shots))
+        general = check_search(context, site)
     finally:
         context.close()
-    return reports
+    general += check_served(browser, site)
+    return reports, general
 
 
-def check_site_or_explain(site: Path, pages: dict) -> int:
+def _sources(site: Path, order: list[Path]) -> dict:
+    """Each page's notebook, as the site ships it for download (``_sources/``)."""
+    return {
+        html: site / "_sources" / html.relative_to(site).with_suffix(".ipynb") for html in order
+    }
+
+
+def check_site_or_explain(site: Path, pages: list[Path]) -> int:
     """``check_site`` with a printed table; 0 if every page is fine or the check cannot run."""
     if chromium_path() is None:
         print("site check skipped: Chromium not found (apt-get install -y chromium)")
@@ -149,14 +370,17 @@ def check_site_or_explain(site: Path, pages: dict) -> int:
         print("site check skipped: playwright is not installed (pip install -r requirements.txt)")
         return 0
     with open_browser() as browser:
-        reports = check_site(browser, site, pages)
-    failed = 0
+        reports, general = check_site(browser, site, pages)
     print(f"checked in Chromium (offline), screenshots in {SCREENSHOTS.relative_to(ROOT)}/:")
-    for r in reports:
-        status = "ok" if not r.problems else "FAIL: " + "; ".join(r.problems)
-        name = Path(r.page).relative_to(site)
+    failed = 0
+    for report in reports:
+        facts = report.facts
+        status = "ok" if not report.problems else "FAIL: " + "; ".join(report.problems)
         print(
-            f"  {name}: {r.loaded}/{r.images} images loaded ({r.widget_pictures} widget pictures) {status}"
+            f"  {report.page}: {facts.get('math', 0)} formulas, {facts.get('images', 0)} images, "
+            f"{len(facts.get('widget_pictures', []))} widgets: {status}"
         )
-        failed += bool(r.problems)
-    return 1 if failed else 0
+        failed += bool(report.problems)
+    for problem in general:
+        print(f"  FAIL: {problem}")
+    return 1 if failed or general else 0

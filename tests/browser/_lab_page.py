@@ -248,3 +248,190 @@ def exercise_widget(widget, index: int, shots_dir, timeout: float = 15.0) -> Wid
         result.readout_after = readout(widget)
         return result
     return result
+
+
+# ------------------------------------------------------------- saving and the dirty mark
+
+
+def is_dirty(page) -> bool:
+    """Whether JupyterLab marks the open notebook as changed (its tab's dot)."""
+    return page.evaluate(
+        "() => !!document.querySelector('.lm-TabBar-tab.jp-mod-current.jp-mod-dirty')"
+    )
+
+
+def wait_for_save(lab, path, notebook_path: str, saves_before: int, timeout: float = 60.0):
+    """Wait until the server has logged a new save of the notebook and has written it.
+
+    The server writes in place, after a backup copy (``.~name``) that it removes when done;
+    the file is whole when that backup is gone, it reads as JSON, and it stays the same.
+    """
+    import json
+
+    deadline = time.monotonic() + timeout
+    while lab.saves_of(notebook_path) <= saves_before:
+        if time.monotonic() > deadline:
+            raise NotebookProblem(f"JupyterLab did not save {notebook_path} in {timeout:.0f} s")
+        time.sleep(0.1)
+    backup = path.with_name(".~" + path.name)
+    last = None
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        if backup.exists():
+            continue
+        try:
+            json.loads(path.read_text(encoding="utf-8"))
+        except ValueError:
+            continue
+        stat = path.stat()
+        if last == (stat.st_mtime_ns, stat.st_size):
+            return
+        last = (stat.st_mtime_ns, stat.st_size)
+    raise NotebookProblem(f"{notebook_path} was still being written after {timeout:.0f} s")
+
+
+def save_now(page) -> None:
+    """File > Save Notebook, as a learner would (it saves even an unchanged notebook)."""
+    menu(page, "File", "docmanager:save")
+
+
+# ---------------------------------------------------------------- controls and pictures
+
+# For every control of a course widget: is it usable? A slider's track at least MIN_TRACK_PX
+# long; every label, readout and button showing all of its text; a dropdown wide enough for
+# its choice; every control inside the cell and clear of the others.
+MIN_TRACK_PX = 150
+CONTROL_CHECK = """(box, minTrack) => {
+    const problems = [], sliders = [];
+    const rect = el => el.getBoundingClientRect();
+    const text = el => (el.textContent || '').trim();
+    const labelOf = el => {
+        const host = el.closest('.widget-inline-hbox, .widget-inline-vbox') || el;
+        const label = host.querySelector(':scope > .widget-label');
+        return label ? text(label) : text(el).slice(0, 40);
+    };
+    for (const slider of box.querySelectorAll('.widget-slider')) {
+        const track = slider.querySelector('.noUi-target');
+        const vertical = slider.classList.contains('widget-vslider');
+        const length = vertical ? rect(track).height : rect(track).width;
+        sliders.push({label: labelOf(slider), track: Math.round(length), vertical});
+        if (length < minTrack) {
+            problems.push(`slider "${labelOf(slider)}": track ${length.toFixed(0)} px < ${minTrack}`);
+        }
+    }
+    for (const el of box.querySelectorAll('.widget-label, .widget-readout, button')) {
+        if (!el.checkVisibility() || !text(el)) continue;
+        if (el.scrollWidth > el.clientWidth + 1) {
+            problems.push(`"${text(el)}" is cut off: ${el.scrollWidth} px of text in ${el.clientWidth} px`);
+        }
+    }
+    const canvas = document.createElement('canvas').getContext('2d');
+    for (const select of box.querySelectorAll('select')) {
+        const style = getComputedStyle(select);
+        canvas.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+        const room = select.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+        for (const option of select.options) {
+            const need = canvas.measureText(option.text).width;
+            if (need > room) {
+                problems.push(`dropdown "${labelOf(select)}": "${option.text}" needs ${need.toFixed(0)} px, has ${room.toFixed(0)}`);
+            }
+        }
+    }
+    const row = box.querySelector(':scope > .widget-hbox, :scope > .widget-box');
+    const cell = box.closest('.jp-OutputArea-output') || box;
+    const controls = row ? Array.from(row.children).filter(c => c.checkVisibility()) : [];
+    const cellRect = rect(cell);
+    controls.forEach((c, i) => {
+        const r = rect(c);
+        if (r.left < cellRect.left - 1 || r.right > cellRect.right + 1) {
+            problems.push(`control "${labelOf(c)}" reaches out of its cell`);
+        }
+        controls.slice(i + 1).forEach(d => {
+            const s = rect(d);
+            if (r.left < s.right - 1 && s.left < r.right - 1 && r.top < s.bottom - 1 && s.top < r.bottom - 1) {
+                problems.push(`controls "${labelOf(c)}" and "${labelOf(d)}" overlap`);
+            }
+        });
+    });
+    return {problems, sliders, controls: controls.length};
+}"""
+
+
+def control_problems(widget) -> dict:
+    """Check every control of a course widget (see CONTROL_CHECK); returns the findings."""
+    return widget.evaluate(CONTROL_CHECK, MIN_TRACK_PX)
+
+
+PICTURE_SIZES = """(box) => {
+    const img = box.querySelector(':scope > img.widget-image');
+    const all = Array.from(box.closest('.jp-Notebook').querySelectorAll('.jp-RenderedImage img'));
+    const before = all.filter(i => i.compareDocumentPosition(box) & Node.DOCUMENT_POSITION_FOLLOWING);
+    const previous = before.length ? before[before.length - 1] : null;
+    const r = img.getBoundingClientRect();
+    return {
+        css_width: r.width, css_height: r.height,
+        natural_width: img.naturalWidth, natural_height: img.naturalHeight,
+        device_pixel_ratio: window.devicePixelRatio,
+        cell_width: box.closest('.jp-OutputArea-output').getBoundingClientRect().width,
+        static_css_width: previous ? previous.getBoundingClientRect().width : null,
+        static_natural_width: previous ? previous.naturalWidth : null,
+    };
+}"""
+
+
+def picture_sizes(widget) -> dict:
+    """The widget's picture on screen and in pixels, and the static figure's before it."""
+    return widget.evaluate(PICTURE_SIZES)
+
+
+# ------------------------------------------------------------------------------ latency
+
+# From the key press on a slider to its new picture decoded and about to be painted: the
+# time a learner waits. A capture listener notes the keydown; the image's new src, once
+# decoded, is stamped in the next animation frame.
+LATENCY_PROBE = """(box) => {
+    if (box.__latency) return;
+    const img = box.querySelector(':scope > img.widget-image');
+    const probe = {down: null, times: []};
+    box.__latency = probe;
+    box.addEventListener('keydown', () => { probe.down = performance.now(); }, true);
+    new MutationObserver(() => {
+        const start = probe.down, src = img.src;
+        if (start === null) return;
+        img.decode().then(() => requestAnimationFrame(() => {
+            if (probe.down === start && img.src === src) {
+                probe.times.push(performance.now() - start);
+                probe.down = null;
+            }
+        })).catch(() => {});
+    }).observe(img, {attributes: true, attributeFilter: ['src']});
+}"""
+
+
+def slider_latencies(widget, presses: int = 6, sliders: int = 2, timeout: float = 10.0):
+    """Milliseconds from a slider key press to the new picture, for ``presses`` presses on
+    each of the widget's first ``sliders`` horizontal sliders (fewer if it has fewer)."""
+    widget.evaluate(LATENCY_PROBE)
+    box = widget.element_handle()
+    handles = widget.locator(".widget-hslider .noUi-handle")
+    times: list[float] = []
+    for i in range(min(sliders, handles.count())):
+        handle = handles.nth(i)
+        handle.focus()
+        for _ in range(presses):
+            at_max = handle.get_attribute("aria-valuenow") == handle.get_attribute("aria-valuemax")
+            count = widget.evaluate("box => box.__latency.times.length")
+            handle.press("ArrowLeft" if at_max else "ArrowRight")
+            try:
+                widget.page.wait_for_function(
+                    "([box, n]) => box.__latency.times.length > n",
+                    arg=[box, count],
+                    timeout=timeout * 1000,
+                )
+            except Exception as error:  # a press that changes nothing (a step past the end)
+                if "Timeout" not in type(error).__name__:
+                    raise
+                widget.evaluate("box => { box.__latency.down = null; }")
+                continue
+        times = widget.evaluate("box => box.__latency.times.slice()")
+    return times

@@ -21,15 +21,15 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-# JupyterLab settings for the run: no look-ups for news or updates (there may be no network,
-# and a toast could cover what the test clicks), and no autosave.
+# JupyterLab's own settings, as a learner has them, but no look-ups for news or updates
+# (there may be no network, and a toast could cover what the test clicks). Autosave stays
+# as it is by default: on, every 120 s, for a notebook marked changed; the widget manager's
+# "saveState" stays off.
 LAB_SETTINGS = {
     "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
         "checkForUpdates": False,
         "fetchNews": "false",
     },
-    # Never write a notebook back: the test runs the repository's own lesson files.
-    "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
 }
 
 
@@ -42,9 +42,10 @@ def free_port() -> int:
 class LabServer:
     """``jupyter lab`` from this Python's environment, serving ``root_dir``."""
 
-    def __init__(self, root_dir: Path, work_dir: Path):
+    def __init__(self, root_dir: Path, work_dir: Path, settings: dict | None = None):
         self.root_dir = Path(root_dir)
         self.work_dir = Path(work_dir)
+        self.settings = LAB_SETTINGS if settings is None else settings
         self.token = secrets.token_hex(24)
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
@@ -71,7 +72,7 @@ class LabServer:
         env.pop("JUPYTER_TOKEN", None)
         env.pop("JUPYTER_PATH", None)
         env.pop("JUPYTER_CONFIG_PATH", None)
-        for name, settings in LAB_SETTINGS.items():
+        for name, settings in self.settings.items():
             path = Path(env["JUPYTERLAB_SETTINGS_DIR"]) / name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(settings))
@@ -215,6 +216,12 @@ class LabServer:
         for session in self.api("GET", "/api/sessions"):
             if session.get("path") == notebook_path:
                 self.api("DELETE", f"/api/sessions/{session['id']}")
+
+    def saves_of(self, notebook_path: str) -> int:
+        """How many times the server has saved ``notebook_path`` (its log says each one)."""
+        log = self.log_path.read_text(errors="replace").splitlines()
+        end = f"Saving file at /{notebook_path}"
+        return sum(1 for line in log if line.rstrip().endswith(end))
 
     def __enter__(self) -> LabServer:
         return self.start()

@@ -1,17 +1,18 @@
-"""The static course site (``make html``), checked in headless Chromium without a network.
+"""The static course site (``make html``), built and read in headless Chromium with no network.
 
-The site is built here from the notebooks' saved outputs (``--no-execute``: the notebooks
-are committed after Restart & Run All, and nbval checks those outputs), so the test takes
-seconds; ``make html`` builds it from fresh runs and runs the same check. Each page must show
-all its figures (every visible ``<img>`` loaded), one saved picture per widget (the widgets'
-live view needs a CDN and, to respond, a kernel), and the index must link every lesson.
+The site is built once for the module (Sphinx with myst-nb and sphinx-book-theme, from the
+notebooks as saved: seconds, no kernel), then ``tools/site_check.py`` opens every page
+from disk, as a reader without a network would, and each must have: every formula typeset
+by the site's own MathJax (no raw TeX), every image loaded (one per figure and one per
+widget, the widget's picture at its intended size with its readout), the sidebar with
+every lesson, its contents, a link to the next page and to the previous one, a "launch on
+Binder" link and a download link. The search page must find a word, and the pages must
+also work served over HTTP. A page that asks the network for anything fails.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import re
 from pathlib import Path
 
 import pytest
@@ -19,25 +20,27 @@ from _browser import REPO, SCREENSHOTS, open_browser, skip_without_browser
 
 skip_without_browser(pytest)
 
-from build_site import WIDGET_VIEW, build, find_lessons  # noqa: E402
-from site_check import check_page  # noqa: E402
+import build_site  # noqa: E402
+from site_check import (  # noqa: E402
+    check_page,
+    check_search,
+    check_served,
+    notebook_counts,
+    offline_context,
+    reading_order,
+)
 
 NOTEBOOKS = REPO / "notebooks"
-# A folder with the widgets' HTML manager (embed-amd.js) and require.js, to stand in for the
-# CDN they load from: `npm pack @jupyter-widgets/html-manager requirejs`, then unpack both.
-WIDGET_JS = os.environ.get("XENT_WIDGET_JS")
-PAGES = [
-    (kind, path)
-    for lesson in find_lessons(NOTEBOOKS)
-    for kind, path in (("lessons", lesson.learner), ("solutions", lesson.solution))
-    if path is not None
-]
+LESSONS = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+SOLUTIONS = sorted((NOTEBOOKS / "solutions").glob("[0-9][0-9]_*.ipynb"))
+PAGES = [path.relative_to(NOTEBOOKS).with_suffix(".html") for path in LESSONS + SOLUTIONS]
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    out = tmp_path_factory.mktemp("site")
-    pages = build(out, execute_notebooks=False, notebooks=NOTEBOOKS)
+    work = tmp_path_factory.mktemp("site-build")
+    out = work / "site"
+    pages = build_site.build(out, work=work / "build", binder="example/cross-entropy")
     return out, pages
 
 
@@ -48,105 +51,85 @@ def browser():
 
 
 @pytest.fixture(scope="module")
-def offline_context(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.route(
-        "**/*",
-        lambda route: route.continue_() if route.request.url.startswith("file:") else route.abort(),
-    )
+def context(browser):
+    context = offline_context(browser)
     yield context
     context.close()
 
 
-def test_index_links_every_lesson(site, offline_context):
-    site, _ = site
-    lessons = find_lessons(NOTEBOOKS)
-    report = check_page(offline_context, site / "index.html", 0, SCREENSHOTS / "site")
+def test_every_notebook_has_a_page(site):
+    out, pages = site
+    assert sorted(p.relative_to(out) for p in pages) == sorted(PAGES)
+    for page in pages:
+        assert page.is_file(), page
+        assert (out / "_sources" / page.relative_to(out).with_suffix(".ipynb")).is_file()
+    assert (out / "_static" / "mathjax" / "tex-svg.js").is_file()
+
+
+def test_index_lists_every_lesson_and_both_versions(site, context):
+    out, pages = site
+    order = reading_order(out, pages)
+    report = check_page(context, out, out / "index.html", None, order, SCREENSHOTS / "site")
     assert report.problems == []
-    text = (site / "index.html").read_text()
-    rows = re.findall(r"<tr><td class=\"num\">(\d\d)</td><td>([^<]+)</td>", text)
-    assert [number for number, _ in rows] == [lesson.number for lesson in lessons]
-    for (_, title), lesson in zip(rows, lessons, strict=True):
-        assert title.strip() and not title.startswith(("Lesson", lesson.number)), title
-    links = re.findall(r'href="((?:lessons|solutions)/[^"]+\.html)"', text)
-    assert len(links) == len(PAGES)
-    for link in links:
-        assert (site / link).is_file(), link
+    text = (out / "index.html").read_text(encoding="utf-8")
+    for lesson in LESSONS:
+        assert f'href="{lesson.stem}.html"' in text, lesson.name
+        if (NOTEBOOKS / "solutions" / lesson.name).is_file():
+            assert f'href="solutions/{lesson.stem}.html"' in text, lesson.name
 
 
-@pytest.mark.parametrize(
-    ("kind", "notebook"),
-    PAGES or [pytest.param(None, None, marks=pytest.mark.skip(reason="no lesson notebooks yet"))],
-    ids=[f"{kind}/{path.stem}" for kind, path in PAGES] or None,
-)
-def test_page_shows_its_figures_without_a_kernel(site, offline_context, kind, notebook):
-    site, pages = site
-    page = site / kind / f"{notebook.stem}.html"
-    info = pages[page]
-    report = check_page(offline_context, page, info.figures, SCREENSHOTS / "site")
-    assert report.problems == []
-    assert report.loaded == report.images >= report.expected >= info.figures
-    # Every widget output carries its saved picture, and its state is embedded for the
-    # widgets' HTML manager (the live view, where the CDN can be reached).
-    views = info.widget_views
-    assert info.widgets == views
-    assert report.widget_pictures >= views
-    html = page.read_text()
-    if views:
-        state = re.search(
-            r'<script type="application/vnd\.jupyter\.widget-state\+json">\s*(.*?)\s*</script>',
-            html,
-            re.DOTALL,
-        )
-        assert state and json.loads(state.group(1))["state"]
-        assert html.count(f'<script type="{WIDGET_VIEW}">') == views
+@pytest.mark.parametrize("page", PAGES, ids=[str(p.with_suffix("")) for p in PAGES])
+def test_page_reads_offline(site, context, page):
+    out, pages = site
+    html = out / page
+    report = check_page(
+        context,
+        out,
+        html,
+        out / "_sources" / page.with_suffix(".ipynb"),
+        reading_order(out, pages),
+        SCREENSHOTS / "site",
+    )
+    assert report.problems == [], "\n".join(report.problems)
+    facts = report.facts
+    _, widgets = notebook_counts(NOTEBOOKS / page.with_suffix(".ipynb"))
+    assert len(facts["widget_pictures"]) == widgets
+    assert all(picture["loaded"] for picture in facts["widget_pictures"])
+    assert facts["math"] > 0 and not facts["untypeset"]
+    # The solution page says so, in its title.
+    assert (", with solutions" in facts["title"]) == (page.parts[0] == "solutions")
 
 
-@pytest.mark.skipif(
-    not WIDGET_JS,
-    reason="set XENT_WIDGET_JS to a folder with the widgets' embed-amd.js and require.js",
-)
-def test_saved_widget_state_renders_where_the_cdn_is_reachable(site, browser):
-    """With the CDN's scripts served from disk, the saved state shows as live widgets."""
-    site, pages = site
-    files = {
-        name: next(Path(WIDGET_JS).rglob(name)).read_bytes()
-        for name in ("embed-amd.js", "require.js")
-    }
+@pytest.mark.parametrize("page", PAGES[:1] + [p for p in PAGES if p.parts[0] == "solutions"][:1])
+def test_launch_links_point_at_the_repository_and_the_notebook(site, page):
+    out, _ = site
+    text = (out / page).read_text(encoding="utf-8")
+    notebook = page.with_suffix(".ipynb").as_posix()
+    assert (
+        "https://mybinder.org/v2/gh/example/cross-entropy/HEAD"
+        f"?urlpath=lab/tree/notebooks/{notebook}"
+    ) in text
 
-    def serve(route):
-        url = route.request.url
-        if url.startswith("file:"):
-            return route.continue_()
-        if "@jupyter-widgets/html-manager" in url and url.endswith("/embed-amd.js"):
-            return route.fulfill(body=files["embed-amd.js"], content_type="text/javascript")
-        if "require" in url and url.endswith(".js"):
-            return route.fulfill(body=files["require.js"], content_type="text/javascript")
-        return route.abort()
 
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.route("**/*", serve)
-    try:
-        for path, info in sorted(pages.items()):
-            if not info.widget_views:
-                continue
-            page = context.new_page()
-            page.goto(path.as_uri(), wait_until="load")
-            page.wait_for_function(
-                "n => document.querySelectorAll('img.widget-image').length >= n",
-                arg=info.widget_views,
-                timeout=20_000,
-            )
-            live = page.eval_on_selector_all(
-                "img.widget-image", "imgs => imgs.map(i => i.complete && i.naturalWidth > 0)"
-            )
-            assert all(live), f"{path.name}: a live widget's saved picture did not load"
-            hidden = page.eval_on_selector_all(
-                ".xent-widget-fallback", "els => els.map(e => e.hidden)"
-            )
-            assert all(hidden), (
-                f"{path.name}: the fallback picture is still shown beside the live view"
-            )
-            page.close()
-    finally:
-        context.close()
+def test_search_finds_a_word_of_the_course(site, context):
+    out, _ = site
+    assert check_search(context, out, "entropy") == []
+
+
+def test_the_site_also_works_served(site, browser):
+    out, _ = site
+    assert check_served(browser, out) == []
+
+
+def test_repository_comes_from_the_readme():
+    assert build_site.repository() == build_site.BINDER_LINK.search(
+        (REPO / "README.md").read_text()
+    ).group(1)
+
+
+def test_mathjax_is_the_pinned_npm_package():
+    pinned = json.loads((REPO / "book" / "package.json").read_text())["dependencies"]["mathjax"]
+    lock = json.loads((REPO / "book" / "package-lock.json").read_text())
+    assert lock["packages"]["node_modules/mathjax"]["version"] == pinned
+    installed = Path(build_site.mathjax_dir()).parent / "package.json"
+    assert json.loads(installed.read_text())["version"] == pinned

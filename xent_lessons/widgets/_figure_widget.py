@@ -5,11 +5,16 @@ twice), draws on it with the pure plot functions of :mod:`xent_lessons.plots`, a
 this class the controls and an ``update`` function that changes the artists in place.
 On every change the figure is rendered to PNG into an ``ipywidgets.Image``; the image's
 state is saved with the notebook, so a static page still shows the last picture.
+
+The picture is rendered for a 2x screen (``style.WIDGET_DPI``, twice ``style.CSS_DPI``) and
+shown at its intended size: a 7-inch figure is 1400 pixels shown 700 CSS pixels wide, the
+size of a static figure of the same ``figsize`` above it, and as sharp. To keep an update
+fast at that size, only what changed is redrawn (``_blit``) and the PNG is encoded by a
+faster encoder than Pillow's (``_png``); both are speed tricks with modules of their own.
 """
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Mapping, Sequence
 
 
@@ -19,6 +24,8 @@ def new_figure(nrows=1, ncols=1, figsize=None, **subplot_kw):
 
     from ..style import FIGSIZE, WIDGET_DPI
 
+    # At the widget's resolution: its fonts and lines have the same size in CSS pixels as a
+    # static figure's, with twice as many pixels each way.
     fig = Figure(figsize=figsize or FIGSIZE, dpi=WIDGET_DPI, layout="constrained")
     axes = fig.subplots(nrows, ncols, **subplot_kw)
     return fig, axes
@@ -35,21 +42,24 @@ class FigureWidget:
     figure : matplotlib.figure.Figure
         The figure to render.
     controls : mapping of str to ipywidgets widgets
-        Each control's ``value`` is passed to ``update`` under its name.
+        Each control's ``value`` is passed to ``update`` under its name. Each is sized so
+        that it is usable (``_controls.fit_control``: a slider track of at least 180 px, its
+        label in full); make sliders with ``_controls.labelled_slider``.
     update : callable
         ``update(**values)`` changes the figure's artists in place and may return a short
         text (a readout such as ``"H = 0.881 bits"``) shown under the figure.
     artists : mapping, optional
         The artists ``update`` changes, kept so tests can read the figure's data back.
     moving : sequence of artists, optional
-        The artists that move. When given, the rest of the figure is drawn once and kept
-        as a background, and each update draws only these on top of it (blitting): several
-        times faster than drawing every tick label again. Without it, every update draws
-        the whole figure.
+        The artists that move. Optional: after each update the artists that changed are
+        found (matplotlib marks them ``stale``), the rest of the figure is drawn once and
+        kept as a background, and later updates draw only what moves on top of it
+        (blitting, several times faster than drawing every tick label again; the result is
+        the same picture as a full draw). Naming them saves the first full redraws.
     static_key : callable, optional
-        With ``moving``: returns a name for the current state of the static part, when a
-        control can change it too (swap a curve, rescale an axis). One background is kept
-        per name, so each state is drawn in full only once.
+        Returns a name for the current state of the rest of the figure, when a control can
+        change it too (swap a curve, rescale an axis). One background is kept per name, so
+        each state is drawn in full only once.
     """
 
     def __init__(
@@ -65,23 +75,32 @@ class FigureWidget:
         import ipywidgets as widgets
         from matplotlib.backends.backend_agg import FigureCanvasAgg
 
+        from ..style import CSS_DPI
+        from ._blit import FigureRenderer
+        from ._controls import fit_control
+
         self.title = title
         self.figure = figure
-        self.controls = dict(controls)
+        self.controls = {name: fit_control(c) for name, c in dict(controls).items()}
         self.artists = dict(artists or {})
         self._update = update
         # One canvas for the widget's life, so matplotlib's text-layout cache keeps working.
         self._canvas = FigureCanvasAgg(figure)
-        self._moving = list(moving)
-        for artist in self._moving:
-            artist.set_animated(True)  # left out of a full draw; render_png draws it
-        self._static_key = static_key
-        self._backgrounds = {}
-        self.image = widgets.Image(format="png")
-        self.readout = widgets.HTML()
-        self.box = widgets.VBox(
-            [widgets.HBox(list(self.controls.values())), self.image, self.readout]
+        self._renderer = FigureRenderer(figure, self._canvas, list(moving), static_key)
+        # Shown at the figure's size in CSS pixels (not stretched to the cell's width), and
+        # scaled down with its height in proportion only where the cell is narrower.
+        css_width = round(figure.get_figwidth() * CSS_DPI)
+        self.image = widgets.Image(
+            format="png",
+            layout=widgets.Layout(width=f"{css_width}px", max_width="100%", height="auto"),
         )
+        self.readout = widgets.HTML()
+        # The controls keep their sizes and wrap to a new line when the row is full.
+        row = widgets.HBox(
+            list(self.controls.values()),
+            layout=widgets.Layout(flex_flow="row wrap", align_items="center"),
+        )
+        self.box = widgets.VBox([row, self.image, self.readout])
         for control in self.controls.values():
             control.observe(self._on_change, names="value")
         self.refresh()
@@ -105,35 +124,22 @@ class FigureWidget:
         return self.readout.value.removeprefix("<pre>").removesuffix("</pre>")
 
     def invalidate(self) -> None:
-        """Draw the static part of the figure again at the next render."""
-        self._backgrounds.clear()
+        """Draw the whole figure again at the next render."""
+        self._renderer.invalidate()
 
     def render_png(self) -> bytes:
         """The figure as it is now, as PNG bytes (what the widget shows)."""
-        # Drawing on the Agg canvas and letting Pillow encode (at low compression) is about
-        # twice as fast as savefig, which measures the layout again on every call.
-        from PIL import Image
+        import numpy as np
 
-        canvas = self._canvas
-        if not self._moving:
-            canvas.draw()
-        else:
-            key = None if self._static_key is None else self._static_key()
-            if key in self._backgrounds:
-                canvas.restore_region(self._backgrounds[key])
-            else:
-                canvas.draw()
-                self._backgrounds[key] = canvas.copy_from_bbox(self.figure.bbox)
-            for artist in self._moving:
-                if artist.get_visible():
-                    self.figure.draw_artist(artist)
+        from ._png import encode_png
+
+        # Drawing on the Agg canvas ourselves is about twice as fast as savefig, which
+        # measures the layout again on every call; the renderer redraws only what moved.
+        self._renderer.render()
         # The layout was measured on the first render; measuring it again on every move
         # would double an update's time for a figure whose frame does not change.
         self.figure.set_layout_engine("none")
-        image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba())
-        buffer = io.BytesIO()
-        image.save(buffer, format="png", compress_level=1)
-        return buffer.getvalue()
+        return encode_png(np.asarray(self._canvas.buffer_rgba()))
 
     def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
         bundle = self.box._repr_mimebundle_(include=include, exclude=exclude, **kwargs)

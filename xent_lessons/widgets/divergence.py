@@ -15,6 +15,7 @@ from ..plots.divergence import (
     distribution_pair,
     divergence_bars,
 )
+from ._controls import labelled_slider
 from ._figure_widget import FigureWidget, new_figure
 
 __all__ = ["cross_entropy_minimum", "kl_asymmetry"]
@@ -31,17 +32,8 @@ def _probability(value, name):
 
 
 def _slider(description, value):
-    import ipywidgets as widgets
-
-    return widgets.FloatSlider(
-        value=value,
-        min=P_MIN,
-        max=P_MAX,
-        step=P_STEP,
-        description=description,
-        readout_format=".2f",
-        continuous_update=True,
-        style={"description_width": "initial"},
+    return labelled_slider(
+        description, value, P_MIN, P_MAX, P_STEP, readout_format=".2f", continuous_update=True
     )
 
 

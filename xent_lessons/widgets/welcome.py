@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..information import surprisal
+from ._controls import labelled_slider
 from ._figure_widget import FigureWidget, new_figure
 
 __all__ = ["first_slider"]
@@ -35,7 +36,6 @@ def first_slider(p=0.25):
     >>> list(w.artists["point"].get_ydata())
     [2.0]
     """
-    import ipywidgets as widgets
 
     from .. import plots
 
@@ -55,15 +55,7 @@ def first_slider(p=0.25):
     )
     ax.set_xlim(0, 1.02)
     ax.set_ylim(0, 7.2)
-    slider = widgets.FloatSlider(
-        value=p,
-        min=0.01,
-        max=1.0,
-        step=0.01,
-        description="p",
-        continuous_update=True,
-        readout_format=".2f",
-    )
+    slider = labelled_slider("p", p, 0.01, 1.0, 0.01, readout_format=".2f", continuous_update=True)
 
     def update(p):
         s = surprisal(p, base=2)
