@@ -89,6 +89,16 @@ def out_of_step() -> list[str]:
     return stale
 
 
+def stamp_grading_metadata(solution_nb):
+    """nbgrader's grading metadata on the exercises' cells, from the convention above
+    (tools/nbgrader_metadata.py); the learner notebook made from it then carries it too."""
+    if str(Path(__file__).resolve().parent) not in sys.path:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from nbgrader_metadata import stamp
+
+    return stamp(solution_nb)
+
+
 def execute(nb, cwd: Path):
     """Restart & Run All on a fresh kernel, as a learner would, keeping outputs and widget state."""
     from nbclient import NotebookClient
@@ -121,7 +131,7 @@ def main(argv=None) -> int:
     for solution_path, learner_path in pairs():
         if args.names and solution_path.stem not in args.names:
             continue
-        solution_nb = nbformat.read(solution_path, as_version=4)
+        solution_nb = stamp_grading_metadata(nbformat.read(solution_path, as_version=4))
         learner_nb = learner_notebook(solution_nb)
         for nb, path in ((solution_nb, solution_path), (learner_nb, learner_path)):
             print(f"running {path.relative_to(ROOT)}", flush=True)
