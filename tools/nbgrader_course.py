@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "notebooks" / "solutions"
 REPO_CONFIG = ROOT / "nbgrader_config.py"
 
-CONFIG_TEMPLATE = '''\
+CONFIG_TEMPLATE = """\
 # Made by tools/nbgrader_course.py. The grading settings live with the course:
 # {repo_config}
 import os
@@ -41,7 +41,7 @@ if not os.path.exists(_course_config):
         "repository to point this course directory at it"
     )
 load_subconfig(_course_config)  # noqa: F821
-'''
+"""
 
 
 def lessons() -> list[str]:

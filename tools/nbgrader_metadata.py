@@ -103,9 +103,7 @@ def cell_metadata(cells, index: int) -> dict | None:
         return None
     if cell.cell_type == "markdown":
         grade_id = f"written_{cell.get('id') or index}"
-        return _base(
-            grade_id, grade=True, solution=True, locked=False, points=points_of(grade_id)
-        )
+        return _base(grade_id, grade=True, solution=True, locked=False, points=points_of(grade_id))
     following = check_call(cells[index + 1]) if index + 1 < len(cells) else None
     if following is not None:
         name = following[0]
