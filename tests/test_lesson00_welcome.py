@@ -98,7 +98,7 @@ def test_pick_log_probs_rejects_typical_mistakes():
     # Whole columns instead of one entry per row.
     assert_fails(
         xl.check.pick_log_probs(lambda probs, y: np.log(probs[:, y])),
-        "N = 3 samples", "wrong shape", "probs[:, y]",
+        "N = 3 samples", "wrong shape", "[:, y]",
     )
     # Forgets the log.
     assert_fails(
@@ -205,3 +205,45 @@ def test_curve_with_point_returns_its_artists_with_the_data():
     assert artists["point"].get_xydata().tolist() == [[1.0, 1.0]]
     assert artists["guides"].get_xdata().tolist() == [1.0, 1.0, 0]
     assert ax.get_xlabel() == "x (units)"
+
+
+# -------------------------------------------- wrong answers that used to pass, or were misnamed
+
+
+def _in_place_normalize(w):
+    w = np.asarray(w, dtype=float)  # no copy for a float array: the caller's array
+    w /= w.sum()
+    return w
+
+
+@pytest.mark.parametrize(
+    ("checker", "wrong", "words"),
+    [
+        # rounded probabilities used to pass: every case's answer had two decimals
+        ("normalize_weights", lambda w: np.round(np.asarray(w) / np.sum(w), 2),
+         ["weights 1 and 2 (thirds)", "rounded to 2 decimals", "round only where you print"]),
+        ("normalize_weights", lambda w: np.exp(w) / np.sum(np.exp(w)), ["That is a softmax"]),
+        ("normalize_weights", lambda w: np.asarray(w, dtype=float) / len(w),
+         ["You divided by the number of weights"]),
+        ("normalize_weights", _in_place_normalize,
+         ["changed its argument `w` in place", "the caller still needs them"]),
+        ("normalize_weights", lambda w: w / sum(w),
+         ["a Python list", "TypeError", "lists do not compute elementwise"]),
+        ("normalize_rows", lambda w: np.round(w / w.sum(axis=-1, keepdims=True), 2),
+         ["rows that give thirds", "rounded to 2 decimals"]),
+        ("normalize_rows", lambda w: w / w.max(axis=-1, keepdims=True), ["largest entry"]),
+        ("normalize_rows", lambda w: w.__itruediv__(w.sum(axis=-1, keepdims=True)),
+         ["changed its argument `w` in place"]),
+        # the row's largest probability passed the first case (every target was the max)
+        ("pick_log_probs", lambda probs, y: np.log(probs.max(axis=1)),
+         ["N = 4 samples", "LARGEST probability", "TRUE class"]),
+        ("pick_log_probs", lambda probs, y: np.mean(np.log(probs[np.arange(len(y)), y])),
+         ["expected (3,), got ()", "You averaged the picked log-probabilities"]),
+        ("pick_log_probs", lambda probs, y: -np.log(probs[np.arange(len(y)), y]),
+         ["minus the answer", "the minus sign comes with the loss"]),
+        ("pick_log_probs", lambda probs, y: np.log(probs[y, np.arange(len(y))]),
+         ["IndexError", "take N and C from the input's shape"]),
+    ],
+)
+def test_wrong_answers_are_caught_and_named(checker, wrong, words):
+    assert_fails(getattr(xl.check, checker)(wrong), *words)

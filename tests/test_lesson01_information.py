@@ -116,27 +116,20 @@ def test_safe_entropy_stub_is_not_attempted():
 # ------------------------------------------------------------------------ most_entropy
 
 
-def _solution_answer():
-    """Run the notebook's `choices` cell and its solution-only answer cell; return answer."""
-    nb = nbformat.read(SOLUTIONS / f"{NB}.ipynb", as_version=4)
-    code = [c for c in nb.cells if c.cell_type == "code"]
-    namespace = {"np": np, "xl": xl}
-    choices_cell = next(c for c in code if c.source.startswith("choices = {"))
-    answer_cell = next(c for c in code if "solution-only" in c.metadata.get("tags", []))
-    exec(choices_cell.source, namespace)
-    exec(answer_cell.source, namespace)
-    return namespace["choices"], namespace["answer"]
-
-
 def test_most_entropy_accepts_the_reference_answer_and_matches_the_notebook():
     from xent_lessons.check.information import MOST_ENTROPY_CHOICES
 
-    choices, answer = _solution_answer()
+    nb = nbformat.read(SOLUTIONS / f"{NB}.ipynb", as_version=4)
+    namespace = {"np": np, "xl": xl}
+    choices_cell = next(c for c in nb.cells if c.source.startswith("choices = {"))
+    exec(choices_cell.source, namespace)
+    choices, answer = namespace["choices"], solution_function(NB, "most_entropy_answer")
     assert {k: tuple(v) for k, v in choices.items()} == MOST_ENTROPY_CHOICES
     assert xl.check.most_entropy(answer).status == "passed"
-    assert xl.check.most_entropy(" b ").status == "passed"  # case and spaces don't matter
+    assert xl.check.most_entropy(lambda: " b ").status == "passed"  # case and spaces don't matter
+    assert xl.check.most_entropy("B").status == "passed"  # the letter itself is fine too
     best = max(choices, key=lambda k: xl.entropy(choices[k]))
-    assert answer == best
+    assert answer() == best
 
 
 @pytest.mark.parametrize(
@@ -148,17 +141,26 @@ def test_most_entropy_accepts_the_reference_answer_and_matches_the_notebook():
         ("E", "Compute both"),
         ("F", "one of the letters"),
         (1.85, "one of the letters"),
+        # the probabilities of B instead of its letter
+        ([0.4, 0.3, 0.2, 0.1], 'Those are the probabilities of distribution B: answer with its letter, "B"'),
+        # two letters in an array: a friendly report, not a crash
+        (np.array(["A", "B"]), "a string was expected"),
     ],
 )
 def test_most_entropy_rejects_wrong_answers_with_a_hint_about_them(answer, words):
-    assert_fails(xl.check.most_entropy(answer), words)
+    assert_fails(xl.check.most_entropy(lambda: answer), words)
 
 
-def test_most_entropy_placeholder_is_not_attempted():
-    assert xl.check.most_entropy(...).status == "not attempted"
-    # The learner's cell, as generated: `answer = ...`.
+def test_most_entropy_stub_is_not_attempted_and_a_forgotten_return_is_named():
+    def most_entropy_answer():
+        raise NotImplementedError("Exercise: replace this line with your code")
+
+    assert xl.check.most_entropy(most_entropy_answer).status == "not attempted"
+    assert_fails(xl.check.most_entropy(lambda: None), "did you forget `return`?")
+    # The learner's notebook holds that stub, not an `answer = ...` placeholder.
     nb = nbformat.read(SOLUTIONS.parent / f"{NB}.ipynb", as_version=4)
-    assert any("answer = ...  #" in c.source for c in nb.cells if c.cell_type == "code")
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    assert "def most_entropy_answer():" in code and "answer = ..." not in code
 
 
 # ----------------------------------------------------------------------------- widgets
@@ -384,3 +386,35 @@ def test_letter_table_is_lewands_and_its_entropy_is_about_4_18_bits():
     assert ENGLISH_LETTER_FREQUENCIES[4] == pytest.approx(0.12702 / 0.99999)
     with pytest.raises(ValueError, match="order"):
         english_letters("random")
+
+
+# -------------------------------------------- wrong answers that used to pass, or were misnamed
+
+
+def _where_positive(p, value):
+    p = np.asarray(p, dtype=float)
+    return np.where(p > 0, value(np.where(p > 0, p, 1.0)), 0.0)
+
+
+@pytest.mark.parametrize(
+    ("checker", "wrong", "words"),
+    [
+        # rounded to 3 decimals used to pass: every p was a power of 2
+        ("surprisal_bits", lambda p: np.round(-np.log2(p), 3),
+         ["not powers of 2", "rounded to 3 decimals"]),
+        ("surprisal_bits", lambda p: _where_positive(p, lambda q: -np.log2(q)),
+         ["impossible event", "expected inf", "for the TERMS of an entropy"]),
+        ("surprisal_bits", lambda p: 1 / np.asarray(p, dtype=float), ["That is 1/p"]),
+        ("safe_entropy", lambda p: -np.mean(_where_positive(p, lambda q: q * np.log(q)), axis=-1),
+         ["exactly 1/2 of the answer", "You averaged the terms", "SUM"]),
+        ("safe_entropy", lambda p: -np.sum(_where_positive(p, np.log), axis=-1),
+         ["The weights p_i are missing"]),
+    ],
+)
+def test_wrong_answers_are_caught_and_named(checker, wrong, words):
+    assert_fails(getattr(xl.check, checker)(wrong), *words)
+
+
+def test_most_entropy_given_an_array_of_letters_reports_it_without_a_crash():
+    result = xl.check.most_entropy(np.array(["A", "B"]))  # the value itself, not a function
+    assert_fails(result, "a string was expected", "one of the letters")

@@ -74,7 +74,8 @@ def test_cross_entropy_checker_rejects_typical_mistakes(wrong, words):
 
 def test_cross_entropy_checker_reports_the_stub_as_not_attempted():
     assert xl.check.cross_entropy(_stub).status == "not attempted"
-    assert xl.check.cross_entropy(lambda p, q: None).status == "not attempted"
+    forgot_return = xl.check.cross_entropy(lambda p, q: None)
+    assert forgot_return.status == "failed" and "forget `return`" in forgot_return.message
 
 
 # ------------------------------------------------------------------- kl_divergence
@@ -318,3 +319,27 @@ def test_likelihood_underflow_stops_the_product_at_zero():
     np.testing.assert_allclose(artists["sum_of_logs"].get_ydata(), n * np.log10(0.5))
     few = xl.plots.likelihood_underflow(_ax(), n[:10], np.cumprod(probs[:10]), n[:10] * np.log(0.5))
     assert "underflow" not in few
+
+
+# -------------------------------------------- wrong answers that used to pass, or were misnamed
+
+
+@pytest.mark.parametrize(
+    ("checker", "wrong", "words"),
+    [
+        ("cross_entropy", lambda p, q: xl.kl_divergence(p, q), ["uniform", "That is the KL divergence"]),
+        ("cross_entropy", lambda p, q: xl.entropy(p), ["That is the entropy of p alone"]),
+        ("kl_divergence", lambda p, q: (xl.kl_divergence(p, q) + xl.kl_divergence(q, p)) / 2,
+         ["p different from q", "You averaged both directions"]),
+        ("kl_divergence", lambda p, q: xl.entropy(p) - xl.cross_entropy(p, q),
+         ["minus the answer", "The sign is flipped"]),
+        ("smallest_gibbs_gap", lambda p, q: np.argmin(xl.kl_divergence(p, q)),
+         ["That is np.argmin, the POSITION"]),
+        ("smallest_gibbs_gap", lambda p, q: np.min(xl.cross_entropy(p, q)) - np.min(xl.entropy(p)),
+         ["3 pairs", "come from different pairs"]),
+        ("smallest_gibbs_gap", lambda p, q: np.min(xl.cross_entropy(p, q) - xl.entropy(q)),
+         ["You subtracted the entropy of q"]),
+    ],
+)
+def test_wrong_answers_are_caught_and_named(checker, wrong, words):
+    assert_fails(getattr(xl.check, checker)(wrong), *words)

@@ -92,13 +92,13 @@ def test_stable_softmax_checker_reports_the_stub_as_not_attempted():
     assert xl.check.stable_softmax(_stub).status == "not attempted"
 
 
-def test_checkers_are_not_fooled_by_a_function_that_edits_its_input():
+def test_a_function_that_edits_its_input_fails_and_cannot_spoil_later_checks():
     def in_place(z):
         z -= np.max(z, axis=-1, keepdims=True)  # modifies the caller's array
         e = np.exp(z)
         return e / np.sum(e, axis=-1, keepdims=True)
 
-    assert xl.check.stable_softmax(in_place).status == "passed"
+    assert_fails(xl.check.stable_softmax(in_place), "changed its argument `z` in place")
     # The next check still sees the original inputs: the naive answer must fail on ±1e4.
     naive = _softmax_variant(shift=None)
     assert_fails(xl.check.stable_softmax(naive), "logits of ±1e4")
@@ -125,10 +125,10 @@ def _shifted_lse(z, add_back=True, keepdims_out=False, axis=-1):
     ("wrong", "words"),
     [
         (lambda z: np.log(np.sum(np.exp(z), axis=-1)), ["logits of 1e4", "overflows"]),
-        (lambda z: _shifted_lse(z, add_back=False), ["small logits", "add m back"]),
+        (lambda z: _shifted_lse(z, add_back=False), ["small logits", "did not add it back"]),
         (
             lambda z: _shifted_lse(z, keepdims_out=True),
-            ["small logits", "wrong shape", "one number per row"],
+            ["small logits", "wrong shape", "expected (), got (1,)", "drop the kept axis"],
         ),
         (lambda z: _shifted_lse(z, axis=0), ["shape (2, 3)", "axis=-1"]),
     ],
@@ -159,7 +159,7 @@ def test_log_softmax_checker_accepts_the_reference_solution():
     ("wrong", "words"),
     [
         # the log of a (stable) softmax: -inf where the answer is -1000
-        (lambda z: np.log(xl.softmax(z)), ["rounds to 0", "do not take the log"]),
+        (lambda z: np.log(xl.softmax(z)), ["rounds to 0", "took the log of the softmax"]),
         # no max shift at all
         (lambda z: z - np.log(np.sum(np.exp(z), axis=-1, keepdims=True)), ["±1e4", "overflows"]),
         # the max shift, but the log-sum without keepdims
@@ -258,3 +258,30 @@ def test_sigmoid_as_softmax_points_lie_on_the_curve():
     z, s = artists["sigmoid"].get_data()
     np.testing.assert_allclose(s, xl.sigmoid(z))
     np.testing.assert_allclose(artists["other_class"].get_ydata(), 1 - s)
+
+
+# -------------------------------------------- wrong answers that used to pass, or were misnamed
+
+
+def _normalised(e):
+    return e / np.sum(e, axis=-1, keepdims=True)
+
+
+@pytest.mark.parametrize(
+    ("checker", "wrong", "words"),
+    [
+        ("stable_softmax", _softmax_variant(shift="global max"),
+         ["shape (2, 3)", "NaN", "the largest logit of the WHOLE array"]),
+        ("stable_softmax", lambda z: _normalised(np.exp(z - np.max(z, axis=0, keepdims=True))),
+         ["shape (2, 3)", "the max of each COLUMN"]),
+        ("stable_softmax", lambda z: _normalised(np.exp(np.clip(z, -500, 500))),
+         ["very negative logits", "You clipped the logits"]),
+        ("logsumexp", lambda z: np.max(z, axis=-1), ["small logits", "the largest logit alone"]),
+        ("logsumexp", lambda z: np.max(z) + np.log(np.sum(np.exp(z - np.max(z)), axis=-1)),
+         ["shape (2, 3)", "got -inf", "WHOLE array"]),
+        ("log_softmax", lambda z: (z - np.max(z)) - np.log(np.sum(np.exp(z - np.max(z)), axis=-1, keepdims=True)),
+         ["shape (2, 3)", "WHOLE array"]),
+    ],
+)
+def test_wrong_answers_are_caught_and_named(checker, wrong, words):
+    assert_fails(getattr(xl.check, checker)(wrong), *words)

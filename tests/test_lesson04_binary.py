@@ -72,7 +72,7 @@ def test_bce_from_probabilities_without_the_mean_reports_the_shape():
 
     result = xl.check.bce_from_probabilities(per_sample)
     assert result.status == "failed"
-    assert "wrong shape" in result.message and "mean is missing" in result.message
+    assert "wrong shape" in result.message and "every element is missing" in result.message
 
 
 def test_bce_from_probabilities_stub_is_not_attempted():
@@ -116,7 +116,7 @@ def test_bce_with_logits_accepts_logaddexp():
         (_naive_logits, "magnitude 1e4", "stable form"),
         (_plain_log, "z = 40", "log1p"),
         (_no_abs, "moderate logits", "absolute value"),
-        (_mean_not_elements, "z = 0", "one loss per element"),
+        (_mean_not_elements, "z = 0", "one value per element"),
     ],
 )
 def test_bce_with_logits_rejects_typical_mistakes(wrong, case_words, hint_words):
@@ -277,3 +277,35 @@ def test_bce_explorer_legend_follows_the_target_colour():
     stable = w.artists["stable"]
     legend_line = stable.axes.get_legend().get_lines()[0]
     assert legend_line.get_color() == stable.get_color()
+
+
+# -------------------------------------------- wrong answers that used to pass, or were misnamed
+
+
+def _picked(positive, q):
+    return -np.where(positive, np.log(q), np.log(1 - q))
+
+
+@pytest.mark.parametrize(
+    ("checker", "wrong", "words"),
+    [
+        # picking log q or log(1 - q) by the label passed every 0/1 case
+        ("bce_from_probabilities", lambda q, y: np.mean(_picked(y == 1, q)),
+         ["soft targets", "You picked log q or log(1 − q) by the label", "any y between 0 and 1"]),
+        ("bce_from_probabilities", lambda q, y: np.mean(_picked(y > 0.5, q)), ["soft targets", "by the label"]),
+        ("bce_from_probabilities", lambda q, y: np.mean(-y * np.log(q)),
+         ["confident, correct negative", "Only the y·log q term"]),
+        ("bce_from_probabilities", lambda q, y: np.sum(-(y * np.log(q) + (1 - y) * np.log(1 - q))) / len(q),
+         ["shape (2, 3)", "exactly 3 times the answer", "len(q), the number of ROWS"]),
+        ("bce_from_probabilities", lambda q, y: np.mean(-(y * np.log(q) + (1 - y) * np.log(1 - q))) / q.size,
+         ["worked example", "exactly 1/7 of the answer", "np.mean already divides by it"]),
+        ("bce_with_logits", lambda z, y: np.where(y == 1, np.logaddexp(0, -z), np.logaddexp(0, z)),
+         ["soft targets", "by the label"]),
+        ("bce_with_logits", _no_abs, ["The absolute value is missing"]),
+    ],
+)
+def test_wrong_answers_are_caught_and_named(checker, wrong, words):
+    result = getattr(xl.check, checker)(wrong)
+    assert result.status == "failed", result.message
+    for word in words:
+        assert word in result.message, (word, result.message)

@@ -69,7 +69,7 @@ def test_categorical_ce_accepts_the_reference_solution():
         (_log_of_stable_softmax, "very confident mistake", "logsumexp"),
         (_wrong_axis, "one sample", "axis=1"),
         (_sum_not_mean, "2 samples, 4 classes", "not the sum"),
-        (_column_pick, "2 samples, 4 classes", "q[np.arange(N), y]"),
+        (_column_pick, "2 samples, 4 classes", "[np.arange(N), y]"),
     ],
 )
 def test_categorical_ce_rejects_typical_mistakes(wrong, case_words, hint_words):
@@ -113,7 +113,7 @@ def test_weighted_mean_accepts_the_reference_solution():
 @pytest.mark.parametrize(
     ("wrong", "case_words", "hint_words"),
     [
-        (_divided_by_n, "class weights [1, 2, 0.5]", "not by N"),
+        (_divided_by_n, "class weights [1, 2, 0.5]", "divided the weighted sum by N"),
         (_weights_ignored, "class weights [1, 2, 0.5]", "Σ w[y_i]"),
         (_weight_by_row, "class weights [1, 2, 0.5]", "w[y_i]"),
         (_weighted_naive, "logits of 1e4", "overflows"),
@@ -303,3 +303,61 @@ def test_ce_clipped_loss_draws_the_lessons_three_classes_or_two():
     np.testing.assert_allclose(two["exact"].get_ydata(), np.log1p(np.exp(gaps)))
     with pytest.raises(ValueError, match="n_classes"):
         xl.plots.ce_clipped_loss(_ax(), n_classes=1)
+
+
+# -------------------------------------------- wrong answers that used to pass, or were misnamed
+
+
+def _log_q(z):
+    return xl.log_softmax(z, axis=1)
+
+
+def _batch_max_shift(z, y):
+    m = np.max(z)  # one shift for the whole batch
+    log_q = z - m - np.log(np.sum(np.exp(z - m), axis=1, keepdims=True))
+    return -np.mean(log_q[np.arange(len(y)), y])
+
+
+def _forgot_m(z, y):
+    m = np.max(z, axis=1, keepdims=True)
+    log_q = z - np.log(np.sum(np.exp(z - m), axis=1, keepdims=True))  # z - m - ...
+    return -np.mean(log_q[np.arange(len(y)), y])
+
+
+def _smoothed(z, y, eps, on_target):
+    n, c = z.shape
+    target = np.full((n, c), eps / c)
+    target[np.arange(n), y] = on_target(eps, c)
+    return -np.mean(np.sum(target * _log_q(z), axis=1))
+
+
+@pytest.mark.parametrize(
+    ("checker", "wrong", "words"),
+    [
+        # the max of the whole batch passed: both rows of the 1e4 case had the same max
+        ("categorical_ce_from_logits", _batch_max_shift,
+         ["rows of very different scales", "the largest logit of the whole BATCH"]),
+        ("categorical_ce_from_logits", _forgot_m, ["The shift m is missing"]),
+        ("categorical_ce_from_logits", lambda z, y: -np.mean(np.eye(z.shape[1])[y] * _log_q(z)),
+         ["exactly 1/3 of the answer", "np.mean over the one-hot product"]),
+        ("weighted_mean_ce", lambda z, y, w: -np.mean(_log_q(z)[np.arange(len(y)), y]),
+         ["class weights [1, 2, 0.5]", "That is the UNWEIGHTED mean"]),
+        ("weighted_mean_ce", lambda z, y, w: -np.sum(w[y] * _log_q(z)[np.arange(len(y)), y]) / np.sum(w),
+         ["the sum of ALL the class weights"]),
+        ("weighted_mean_ce", lambda z, y, w: -np.sum(w[y] * _log_q(z)[np.arange(len(y)), y]),
+         ["exactly 4 times the answer", "That is the weighted SUM"]),
+        ("label_smoothing_ce", lambda z, y, eps: _smoothed(z, y, eps, lambda e, c: 1 - e),
+         ["ε = 0.1, three classes", "1 − ε + ε/C"]),
+        ("label_smoothing_ce", lambda z, y, eps: -np.mean(_log_q(z)[np.arange(len(y)), y]),
+         ["ε is not used"]),
+        ("label_smoothing_ce",
+         lambda z, y, eps: (1 - eps) * -np.mean(_log_q(z)[np.arange(len(y)), y])
+         + eps * -np.mean(np.sum(_log_q(z), axis=1)),
+         ["its 1/C is missing"]),
+    ],
+)
+def test_wrong_answers_are_caught_and_named(checker, wrong, words):
+    result = getattr(xl.check, checker)(wrong)
+    assert result.status == "failed", result.message
+    for word in words:
+        assert word in result.message, (word, result.message)

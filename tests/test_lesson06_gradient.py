@@ -137,7 +137,7 @@ def central_in_place(f, x, eps=1e-5):
         (central_over_h, ["twice the derivative", "2h"]),
         (central_fixed_step, ["eps=1e-3", "not with the eps you were given"]),
         (central_1d_only, ["2-D x", "wrong shape"]),
-        (central_in_place, ["leaving x unchanged", "changed the caller's array"]),
+        (central_in_place, ["changed its argument `x` in place", "the caller still needs them"]),
     ],
 )
 def test_central_difference_names_the_mistake(wrong, words):
@@ -313,3 +313,57 @@ def test_gradient_explorer_zoomed_frame_matches_a_full_drawing():
     w.figure.savefig(buffer, format="png", dpi=w.figure.dpi)
     full = np.asarray(Image.open(buffer).convert("RGB"), dtype=float)
     assert np.abs(blitted - full).mean() < 0.5
+
+
+# -------------------------------------------- wrong answers that used to pass, or were misnamed
+
+
+def central_default(eps_default):
+    def central_difference(f, x, eps=eps_default):
+        x = np.array(x, dtype=float)
+        g = np.zeros_like(x)
+        for k in range(x.size):
+            step = np.zeros_like(x)
+            step.flat[k] = eps
+            g.flat[k] = (f(x + step) - f(x - step)) / (2 * eps)
+        return g
+
+    return central_difference
+
+
+def central_steps_back(f, x, eps=1e-5):
+    g = np.zeros_like(x)
+    for k in range(x.size):  # steps the caller's x and back: the last digits change
+        x.flat[k] += eps
+        f_plus = f(x)
+        x.flat[k] -= 2 * eps
+        f_minus = f(x)
+        x.flat[k] += eps
+        g.flat[k] = (f_plus - f_minus) / (2 * eps)
+    return g
+
+
+def grad_reference(logits, y):
+    return (xl.softmax(logits, axis=1) - onehot(y, logits.shape[1])) / len(y)
+
+
+@pytest.mark.parametrize(
+    ("checker", "wrong", "words"),
+    [
+        # another default step used to pass: 1e-4 and 1e-6 agree with cos(x) to 1e-8 as well
+        ("central_difference", central_default(1e-4),
+         ["the default step, measured", "Your function's default is eps=0.0001"]),
+        ("central_difference", central_default(1e-6), ["Your function's default is eps=1e-06"]),
+        ("central_difference", central_default(1e-3), ["Your function's default is eps=0.001"]),
+        ("central_difference", central_steps_back,
+         ["changed its argument `x` in place", "last digits only", "x[k] = old"]),
+        ("softmax_ce_grad", lambda z, y: grad_reference(z, y) / len(y),
+         ["a batch (N = 4", "exactly 1/4 of the answer"]),
+        ("softmax_ce_grad", lambda z, y: grad_reference(z, y).T, ["transposed"]),
+    ],
+)
+def test_wrong_answers_are_caught_and_named(checker, wrong, words):
+    result = getattr(xl.check, checker)(wrong)
+    assert result.status == "failed", result.message
+    for word in words:
+        assert word in result.message, (word, result.message)

@@ -362,3 +362,63 @@ def test_published_figures_are_printed_in_the_solution_notebook(figure):
         o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
     )
     assert figure in printed
+
+
+# -------------------------------------------- wrong answers that used to pass, or were misnamed
+
+
+def _G(X, y, W, b):
+    return (xl.softmax(X @ W + b, axis=1) - np.eye(W.shape[1])[y]) / len(y)
+
+
+def step_in_place(X, y, W, b, lr):
+    G = _G(X, y, W, b)
+    W -= lr * X.T @ G  # the caller's W
+    b -= lr * G.sum(axis=0)
+    return W, b
+
+
+@pytest.mark.parametrize(
+    ("wrong", "words"),
+    [
+        (step_in_place, ["changed its argument `W` in place", "(and also `b`)", "next training step"]),
+        (lambda X, y, W, b, lr: (W - X.T @ _G(X, y, W, b), b - _G(X, y, W, b).sum(axis=0)),
+         ["divided by 0.5, and 0.5 is one of the inputs", "not scaled by the learning rate"]),
+        (lambda X, y, W, b, lr: (W - lr * X.T @ _G(X, y, W, b), b - lr * _G(X, y, W, b).mean(axis=0)),
+         ["a batch", "G.mean(axis=0)", "divides by N twice"]),
+        (lambda X, y, W, b, lr: (W - lr * X.T @ _G(X, y, W, 0 * b), b - lr * _G(X, y, W, 0 * b).sum(axis=0)),
+         ["a batch", "The logits left out the bias"]),
+        (lambda X, y, W, b, lr: (b - lr * _G(X, y, W, b).sum(axis=0), W - lr * X.T @ _G(X, y, W, b)),
+         ["the results are in the wrong order", "`return new W, new b`"]),
+        (lambda X, y, W, b, lr: (W - lr * _G(X, y, W, b).T @ X, b - lr * _G(X, y, W, b).sum(axis=0)),
+         ["ValueError", "the transpose of the other"]),
+    ],
+)
+def test_training_step_catches_and_names_more_mistakes(wrong, words):
+    result = xl.check.training_step(wrong)
+    assert result.status == "failed", result.message
+    for word in words:
+        assert word in result.message, (word, result.message)
+
+
+@pytest.mark.parametrize(
+    ("answer", "words"),
+    [
+        (6e307, ["lr = 6e+307", "the weights overflow", "Far too large"]),
+        (1e308, ["the weights overflow"]),
+        (1e300, ["Too large", "4.65e+298"]),  # huge losses in a readable form
+        ("2.0", ["got text, '2.0'", "one positive number"]),
+    ],
+)
+def test_learning_rate_reports_absurd_rates_without_a_crash(answer, words):
+    result = xl.check.learning_rate(lambda: answer)
+    assert result.status == "failed", result.message
+    for word in words:
+        assert word in result.message, (word, result.message)
+
+
+def test_learning_rate_accepts_a_number_in_any_numeric_type():
+    torch = pytest.importorskip("torch")
+    for answer in (np.float32(2.0), np.array(2.0), torch.tensor(2.0, requires_grad=True)):
+        assert xl.check.learning_rate(lambda answer=answer: answer).passed
+    assert xl.check.learning_rate(lambda: True).status == "failed"

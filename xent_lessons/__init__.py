@@ -13,6 +13,15 @@ and never imports torch, matplotlib or ipywidgets.
 from importlib import import_module
 
 from .activations import log_sigmoid, log_softmax, logsumexp, sigmoid, softmax
+from .contrastive import (
+    clip_loss,
+    correlated_gaussians,
+    gaussian_critic,
+    gaussian_mutual_information,
+    info_nce_bound,
+    info_nce_loss,
+)
+from .focal import focal_optimal_forecast, sigmoid_focal_loss, sigmoid_focal_loss_grad
 from .gradients import (
     binary_cross_entropy_with_logits_grad,
     categorical_cross_entropy_grad,
@@ -26,6 +35,7 @@ from .losses import (
     categorical_cross_entropy,
     nll_loss,
 )
+from .scoring_rules import expected_score, gaussian_nll_loss
 
 __version__ = "0.1.0"
 
@@ -35,9 +45,18 @@ __all__ = [
     "binary_cross_entropy_with_logits_grad",
     "categorical_cross_entropy",
     "categorical_cross_entropy_grad",
+    "clip_loss",
+    "correlated_gaussians",
     "cross_entropy",
     "entropy",
+    "expected_score",
+    "focal_optimal_forecast",
+    "gaussian_critic",
+    "gaussian_mutual_information",
+    "gaussian_nll_loss",
     "gradient_check",
+    "info_nce_bound",
+    "info_nce_loss",
     "kl_divergence",
     "log_sigmoid",
     "log_softmax",
@@ -45,6 +64,8 @@ __all__ = [
     "nll_loss",
     "numerical_gradient",
     "sigmoid",
+    "sigmoid_focal_loss",
+    "sigmoid_focal_loss_grad",
     "softmax",
     "surprisal",
 ]

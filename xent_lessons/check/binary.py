@@ -9,13 +9,35 @@ from __future__ import annotations
 import numpy as np
 
 from ..losses import binary_cross_entropy, binary_cross_entropy_with_logits
-from ._runner import Case, CheckResult, run_cases
+from ._runner import Case, CheckResult, Mistake, run_cases
 
 __all__ = ["bce_from_probabilities", "bce_with_logits"]
 
 # The worked example of the lesson.
 WORKED_Y = np.array([0, 1, 1, 0, 0, 1, 1], dtype=float)
 WORKED_Q = np.array([0.07, 0.91, 0.74, 0.23, 0.85, 0.17, 0.94])
+
+
+_PICKED_BY_LABEL = (
+    "You picked log q or log(1 − q) by the label (np.where, or an if on y): right for labels "
+    "that are exactly 0 or 1, wrong for a soft target such as y = 0.3 (a smoothed label, or "
+    "the fraction of annotators who said yes). Use the whole formula, "
+    "−[y·log q + (1 − y)·log(1 − q)]: it holds for any y between 0 and 1."
+)
+
+
+def _label_pickers(per_element):
+    """The ways to pick one term by the label: ``per_element(positive, q_or_z)``."""
+
+    def picker(is_positive):
+        return lambda a, y: per_element(is_positive(np.asarray(y)), a)
+
+    tests = (lambda y: y == 1, lambda y: y > 0.5, lambda y: y >= 0.5, lambda y: y > 0)
+    return [picker(test) for test in tests]
+
+
+def _bce_picked(positive, q):
+    return -np.where(positive, np.log(q), np.log(1 - q))
 
 
 def _bce_case(name, q, y, hint) -> Case:
@@ -39,11 +61,12 @@ def bce_from_probabilities(fn) -> CheckResult:
 
     Examples
     --------
-    >>> def bce(q, y):
-    ...     return np.mean(-(y * np.log(q) + (1 - y) * np.log(1 - q)))
-    >>> bce_from_probabilities(bce).status
-    'passed'
-    >>> bce_from_probabilities(lambda q, y: np.sum(-(y * np.log(q) + (1 - y) * np.log(1 - q)))).status
+    >>> import xent_lessons as xl
+    >>> def my_bce(q, y):
+    ...     raise NotImplementedError("Exercise: replace this line with your code")
+    >>> xl.check.bce_from_probabilities(my_bce).status
+    'not attempted'
+    >>> xl.check.bce_from_probabilities(lambda q, y: -np.log(q).mean()).status  # y ignored
     'failed'
     """
     cases = [
@@ -72,12 +95,33 @@ def bce_from_probabilities(fn) -> CheckResult:
             "average the per-sample losses over the N samples (the mean), not their sum.",
         ),
         _bce_case(
+            "soft targets (y = 0.3, 0.9, 0.5: labels that are not just 0 or 1)",
+            [0.6, 0.2, 0.85], [0.3, 0.9, 0.5],
+            "the formula −[y·log q + (1 − y)·log(1 − q)] holds for any target y in [0, 1]; "
+            "both terms count when y is neither 0 nor 1.",
+        ),
+        _bce_case(
             "a batch of shape (2, 3)",
             [[0.3, 0.8, 0.6], [0.1, 0.45, 0.99]], [[0, 1, 1], [1, 0, 1]],
             "take the mean over every element, whatever the shape (np.mean with no axis).",
         ),
     ]
-    return run_cases("bce_from_probabilities", fn, cases)
+    mistakes = [
+        Mistake(lambda q, y, pick=pick: np.mean(pick(q, y)), _PICKED_BY_LABEL)
+        for pick in _label_pickers(_bce_picked)
+    ] + [
+        Mistake(
+            lambda q, y: np.mean(-y * np.log(q)),
+            "Only the y·log q term is there: the (1 − y)·log(1 − q) term, which charges the "
+            "negatives (y = 0) for a high q, is missing.",
+        ),
+        Mistake(
+            lambda q, y: np.sum(-(y * np.log(q) + (1 - y) * np.log(1 - q))) / len(q),
+            "You divided by len(q), the number of ROWS: for a batch of shape (2, 3) the mean "
+            "is over all 6 elements (np.mean, or divide by q.size).",
+        ),
+    ]
+    return run_cases("bce_from_probabilities", fn, cases, mistakes)
 
 
 def _logit_case(name, z, y, hint, **tolerance) -> Case:
@@ -109,14 +153,11 @@ def bce_with_logits(fn) -> CheckResult:
 
     Examples
     --------
-    >>> def stable(z, y):
-    ...     return np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
-    >>> bce_with_logits(stable).status
-    'passed'
+    >>> import xent_lessons as xl
     >>> def naive(z, y):
     ...     q = 1 / (1 + np.exp(-z))
     ...     return -(y * np.log(q) + (1 - y) * np.log(1 - q))
-    >>> bce_with_logits(naive).status
+    >>> xl.check.bce_with_logits(naive).status
     'failed'
     """
     cases = [
@@ -147,9 +188,29 @@ def bce_with_logits(fn) -> CheckResult:
             atol=0.0,
         ),
         _logit_case(
+            "soft targets (y = 0.3, 0.8, 0.5)",
+            [1.5, -0.5, 3.0], [0.3, 0.8, 0.5],
+            "the loss max(z, 0) − z·y + log(1 + e^(−|z|)) holds for any target y in [0, 1]: "
+            "keep y in the formula rather than choosing a branch by it.",
+        ),
+        _logit_case(
             "a batch of shape (2, 2)",
             [[3.0, -2.0], [-0.5, 7.0]], [[1.0, 1.0], [0.0, 0.0]],
             "return one loss per element with the shape of z: no mean, no sum.",
         ),
     ]
-    return run_cases("bce_with_logits", fn, cases)
+
+    def softplus_picked(positive, z):  # -log sigmoid(z) for a positive, -log sigmoid(-z) else
+        return np.where(positive, np.logaddexp(0, -z), np.logaddexp(0, z))
+
+    mistakes = [
+        Mistake(lambda z, y, pick=pick: pick(z, y), _PICKED_BY_LABEL)
+        for pick in _label_pickers(softplus_picked)
+    ] + [
+        Mistake(
+            lambda z, y: np.maximum(z, 0) - z * y + np.log1p(np.exp(-z)),
+            "The absolute value is missing: log(1 + e^(−|z|)). With −z instead of −|z|, a "
+            "large negative logit makes exp overflow.",
+        ),
+    ]
+    return run_cases("bce_with_logits", fn, cases, mistakes)

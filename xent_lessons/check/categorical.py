@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..losses import categorical_cross_entropy
-from ._runner import Case, CheckResult, run_cases
+from ._runner import Case, CheckResult, Mistake, run_cases
 
 __all__ = ["categorical_ce_from_logits", "label_smoothing_ce", "weighted_mean_ce"]
 
@@ -25,6 +25,24 @@ UNDERFLOW_HINT = (
     "softmax rounds a tiny probability to exactly 0 and log(0) = -inf: compute "
     "log q = z − logsumexp(z) directly instead of log(softmax(z))."
 )
+
+
+GLOBAL_MAX_HINT = (
+    "You shifted by the largest logit of the whole BATCH (np.max(z) without an axis): a row "
+    "whose logits are all far below it underflows (exp gives 0, and log 0 = -inf). Shift "
+    "each row by its own max, np.max(z, axis=1, keepdims=True)."
+)
+
+
+def _log_q(z, shift="row"):
+    """log-softmax along axis 1, shifted by each row's max or (a mistake) the batch's."""
+    z = np.asarray(z, dtype=float)
+    m = np.max(z) if shift == "batch" else np.max(z, axis=1, keepdims=True)
+    return z - m - np.log(np.sum(np.exp(z - m), axis=1, keepdims=True))
+
+
+def _rows(y):
+    return np.arange(len(y)), np.asarray(y)
 
 
 def _case(name, z, y, hint, **kwargs) -> Case:
@@ -51,15 +69,10 @@ def categorical_ce_from_logits(fn) -> CheckResult:
     Examples
     --------
     >>> import xent_lessons as xl
-    >>> def ce(z, y):
-    ...     log_q = z - xl.logsumexp(z, axis=1)[:, None]
-    ...     return -np.mean(log_q[np.arange(len(y)), y])
-    >>> categorical_ce_from_logits(ce).status
-    'passed'
     >>> def naive(z, y):
     ...     q = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
     ...     return -np.mean(np.log(q[np.arange(len(y)), y]))
-    >>> categorical_ce_from_logits(naive).status
+    >>> xl.check.categorical_ce_from_logits(naive).status
     'failed'
     """
     cases = [
@@ -87,8 +100,34 @@ def categorical_ce_from_logits(fn) -> CheckResult:
             "a very confident mistake (the target's logit is 1e4 below another)",
             [[0.0, 1e4, 0.0]], [0], UNDERFLOW_HINT,
         ),
+        _case(
+            "rows of very different scales (logits near 1e4 in one row, near 1 in the other)",
+            [[1e4, 0.0, -1e4], [1.0, 2.0, 3.0]], [0, 1],
+            "each row is shifted by its OWN largest logit (axis=1, keepdims=True); one shift "
+            "for the whole batch leaves the other rows far below 0.",
+        ),
     ]
-    return run_cases("categorical_ce_from_logits", fn, cases)
+    mistakes = [
+        Mistake(lambda z, y: -np.mean(_log_q(z, "batch")[_rows(y)]), GLOBAL_MAX_HINT),
+        Mistake(
+            lambda z, y: -np.mean(_log_q(z)[:, y]),
+            "q[:, y] (or log_q[:, y]) picks whole columns, N entries from every row, and the "
+            "mean then averages N x N numbers: pick one entry per row, [np.arange(N), y].",
+        ),
+        Mistake(
+            lambda z, y: -np.mean(
+                (z - np.log(np.sum(np.exp(z - np.max(z, axis=1, keepdims=True)), axis=1, keepdims=True)))[_rows(y)]
+            ),
+            "The shift m is missing from the first term: log q = z − m − log Σ exp(z − m) "
+            "(subtract the row max from z too, or add it back to the log-sum).",
+        ),
+        Mistake(
+            lambda z, y: -np.mean(np.eye(z.shape[1])[y] * _log_q(z)),
+            "np.mean over the one-hot product averages all N·C entries: sum over the classes "
+            "first (only the target's term is non-zero), then average over the N rows.",
+        ),
+    ]
+    return run_cases("categorical_ce_from_logits", fn, cases, mistakes)
 
 
 def weighted_mean_ce(fn) -> CheckResult:
@@ -109,16 +148,10 @@ def weighted_mean_ce(fn) -> CheckResult:
     Examples
     --------
     >>> import xent_lessons as xl
-    >>> def weighted(z, y, weight):
-    ...     per_row = xl.categorical_cross_entropy(z, y, reduction="none")
-    ...     return np.sum(weight[y] * per_row) / np.sum(weight[y])
-    >>> weighted_mean_ce(weighted).status
-    'passed'
-    >>> def over_n(z, y, weight):
-    ...     per_row = xl.categorical_cross_entropy(z, y, reduction="none")
-    ...     return np.mean(weight[y] * per_row)
-    >>> weighted_mean_ce(over_n).status
-    'failed'
+    >>> def my_weighted_mean_ce(z, y, weight):
+    ...     raise NotImplementedError("Exercise: replace this line with your code")
+    >>> xl.check.weighted_mean_ce(my_weighted_mean_ce).status
+    'not attempted'
     """
     z4 = [[2.0, 0.5, -1.0], [0.1, 1.2, 0.3], [-0.5, 2.2, 0.0], [1.0, 1.0, 3.0]]
     cases = [
@@ -150,7 +183,32 @@ def weighted_mean_ce(fn) -> CheckResult:
             weight=np.array([1.0, 2.0, 4.0]),
         ),
     ]
-    return run_cases("weighted_mean_ce", fn, cases)
+    def per_row(z):
+        return -_log_q(z)
+
+    mistakes = [
+        Mistake(
+            lambda z, y, w: np.mean(per_row(z)[_rows(y)]),
+            "That is the UNWEIGHTED mean: the class weights are not used. Multiply each "
+            "row's loss by the weight of its target class, w[y_i], and divide by Σ w[y_i].",
+        ),
+        Mistake(
+            lambda z, y, w: np.mean(w[y] * per_row(z)[_rows(y)]),
+            "You divided the weighted sum by N, the number of rows: PyTorch's weighted mean "
+            "divides by the sum of the targets' weights, Σ w[y_i].",
+        ),
+        Mistake(
+            lambda z, y, w: np.sum(w[y] * per_row(z)[_rows(y)]) / np.sum(w),
+            "You divided by the sum of ALL the class weights, Σ_c w_c: divide by the weights "
+            "of the rows' targets, Σ_i w[y_i] (a class can be the target of many rows, or "
+            "of none).",
+        ),
+        Mistake(
+            lambda z, y, w: np.sum(w[y] * per_row(z)[_rows(y)]),
+            "That is the weighted SUM: divide it by Σ w[y_i] to get the weighted mean.",
+        ),
+    ]
+    return run_cases("weighted_mean_ce", fn, cases, mistakes)
 
 
 def label_smoothing_ce(fn) -> CheckResult:
@@ -172,13 +230,10 @@ def label_smoothing_ce(fn) -> CheckResult:
     Examples
     --------
     >>> import xent_lessons as xl
-    >>> def smoothed(z, y, eps):
-    ...     n, c = z.shape
-    ...     target = np.full((n, c), eps / c)
-    ...     target[np.arange(n), y] += 1 - eps
-    ...     return -np.mean(np.sum(target * xl.log_softmax(z, axis=1), axis=1))
-    >>> label_smoothing_ce(smoothed).status
-    'passed'
+    >>> def my_label_smoothing_ce(z, y, eps):
+    ...     raise NotImplementedError("Exercise: replace this line with your code")
+    >>> xl.check.label_smoothing_ce(my_label_smoothing_ce).status
+    'not attempted'
     """
     z = [[2.0, 0.5, -1.0], [0.1, 1.2, 0.3]]
     cases = [
@@ -216,4 +271,33 @@ def label_smoothing_ce(fn) -> CheckResult:
             label_smoothing=0.1,
         ),
     ]
-    return run_cases("label_smoothing_ce", fn, cases)
+    def smoothed(z, y, eps, on_target, elsewhere):
+        n, c = np.shape(z)
+        target = np.full((n, c), elsewhere(eps, c))
+        target[_rows(y)] = on_target(eps, c)
+        return -np.mean(np.sum(target * _log_q(z), axis=1))
+
+    mistakes = [
+        Mistake(
+            lambda z, y, eps: smoothed(z, y, eps, lambda e, c: 1 - e, lambda e, c: e / c),
+            "The target class gets 1 − ε + ε/C: it receives its own share ε/C of the spread "
+            "too. With 1 − ε there, your target does not sum to 1.",
+        ),
+        Mistake(
+            lambda z, y, eps: smoothed(z, y, eps, lambda e, c: 1 - e, lambda e, c: e / (c - 1)),
+            "PyTorch spreads ε over all C classes, the target included (ε/C each, the target "
+            "1 − ε + ε/C), not over the C − 1 others.",
+        ),
+        Mistake(
+            lambda z, y, eps: smoothed(z, y, 0.0, lambda e, c: 1.0, lambda e, c: 0.0),
+            "ε is not used: this is the plain cross-entropy. Mix the one-hot target with the "
+            "uniform one, (1 − ε)·onehot(y) + ε/C.",
+        ),
+        Mistake(
+            lambda z, y, eps: (1 - eps) * -np.mean(_log_q(z)[_rows(y)])
+            + eps * -np.mean(np.sum(_log_q(z), axis=1)),
+            "The uniform part is ε · (1/C) · Σ_c −log q_c: its 1/C is missing (it is the "
+            "AVERAGE over the classes of −log q_c).",
+        ),
+    ]
+    return run_cases("label_smoothing_ce", fn, cases, mistakes)

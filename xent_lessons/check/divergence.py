@@ -12,7 +12,7 @@ import numpy as np
 from ..information import cross_entropy as _cross_entropy
 from ..information import entropy as _entropy
 from ..information import kl_divergence as _kl_divergence
-from ._runner import Case, CheckResult, run_cases
+from ._runner import Case, CheckResult, Mistake, run_cases
 
 __all__ = ["cross_entropy", "kl_divergence", "smallest_gibbs_gap"]
 
@@ -61,8 +61,9 @@ def cross_entropy(fn) -> CheckResult:
 
     Examples
     --------
-    >>> import numpy as np
-    >>> cross_entropy(lambda p, q: -np.sum(p * np.log(q), axis=-1)).status  # 0 · log 0 = NaN
+    >>> import xent_lessons as xl
+    >>> naive = lambda p, q: -np.sum(p * np.log(q), axis=-1)  # 0 · log 0 is NaN in NumPy
+    >>> xl.check.cross_entropy(naive).status
     'failed'
     """
     (p2, q2), (p3, q3) = _batches()
@@ -89,7 +90,19 @@ def cross_entropy(fn) -> CheckResult:
         Case("a batch of 2 distributions (shape (2, 3))", (p2, q2), _cross_entropy(p2, q2), _BATCH),
         Case("a batch of 3 distributions (shape (3, 3))", (p3, q3), _cross_entropy(p3, q3), _BATCH),
     ]
-    return run_cases("cross_entropy", fn, cases)
+    mistakes = [
+        Mistake(
+            lambda p, q: _kl_divergence(p, q),
+            "That is the KL divergence Σ p_i log(p_i / q_i), the EXTRA cost; the "
+            "cross-entropy is the whole cost, −Σ p_i log q_i (it equals H(p) when q = p).",
+        ),
+        Mistake(
+            lambda p, q: _entropy(p),
+            "That is the entropy of p alone: the cross-entropy takes the log of the MODEL's "
+            "probabilities q, −Σ p_i log q_i.",
+        ),
+    ]
+    return run_cases("cross_entropy", fn, cases, mistakes)
 
 
 def kl_divergence(fn) -> CheckResult:
@@ -108,8 +121,8 @@ def kl_divergence(fn) -> CheckResult:
 
     Examples
     --------
-    >>> import numpy as np
-    >>> kl_divergence(lambda p, q: -np.sum(p * np.log(q), axis=-1)).status  # H(p, q), not KL
+    >>> import xent_lessons as xl
+    >>> xl.check.kl_divergence(lambda p, q: -np.sum(p * np.log(q), axis=-1)).status  # H(p, q)
     'failed'
     """
     (p2, q2), (p3, q3) = _batches()
@@ -145,7 +158,19 @@ def kl_divergence(fn) -> CheckResult:
         Case("a batch of 2 distributions (shape (2, 3))", (p2, q2), _kl_divergence(p2, q2), _BATCH),
         Case("a batch of 3 distributions (shape (3, 3))", (p3, q3), _kl_divergence(p3, q3), _BATCH),
     ]
-    return run_cases("kl_divergence", fn, cases)
+    mistakes = [
+        Mistake(
+            lambda p, q: (_kl_divergence(p, q) + _kl_divergence(q, p)) / 2,
+            "You averaged both directions: KL is not symmetric, and D_KL(p ‖ q) weights by "
+            "the true p only, Σ p_i log(p_i / q_i).",
+        ),
+        Mistake(
+            lambda p, q: _entropy(p) - _cross_entropy(p, q),
+            "The sign is flipped: D_KL(p ‖ q) = H(p, q) − H(p), the cross-entropy minus the "
+            "entropy, never negative.",
+        ),
+    ]
+    return run_cases("kl_divergence", fn, cases, mistakes)
 
 
 def _random_pairs(n_pairs, n_outcomes, seed):
@@ -179,9 +204,11 @@ def smallest_gibbs_gap(fn) -> CheckResult:
 
     Examples
     --------
-    >>> largest = lambda p, q: np.max(np.sum(p * np.log(p / q), axis=-1))
-    >>> smallest_gibbs_gap(largest).status
-    'failed'
+    >>> import xent_lessons as xl
+    >>> def my_smallest_gibbs_gap(p, q):
+    ...     raise NotImplementedError("Exercise: replace this line with your code")
+    >>> xl.check.smallest_gibbs_gap(my_smallest_gibbs_gap).status
+    'not attempted'
     """
     one_pair = (
         "For a single pair the answer is its gap H(p, q) − H(p): cross-entropy minus entropy "
@@ -204,4 +231,21 @@ def smallest_gibbs_gap(fn) -> CheckResult:
         pairs = _random_pairs(n_pairs, n_outcomes, seed)
         name = f"{n_pairs} random pairs of {n_outcomes}-outcome distributions"
         cases.append(Case(name, pairs, _gap_min(*pairs), many))
-    return run_cases("smallest_gibbs_gap", fn, cases)
+    mistakes = [
+        Mistake(
+            lambda p, q: float(np.argmin(_cross_entropy(p, q) - _entropy(p))),
+            "That is np.argmin, the POSITION of the smallest gap: return the gap itself, "
+            "np.min of the gaps.",
+        ),
+        Mistake(
+            lambda p, q: float(np.min(_cross_entropy(p, q)) - np.min(_entropy(p))),
+            "The smallest cross-entropy and the smallest entropy come from different pairs: "
+            "compute one gap H(p, q) − H(p) per pair (per row) first, then take the smallest.",
+        ),
+        Mistake(
+            lambda p, q: float(np.min(_cross_entropy(p, q) - _entropy(q))),
+            "You subtracted the entropy of q: the gap is H(p, q) − H(p), the cross-entropy "
+            "minus the entropy of the TRUTH p (the first argument).",
+        ),
+    ]
+    return run_cases("smallest_gibbs_gap", fn, cases, mistakes)

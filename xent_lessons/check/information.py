@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..information import entropy, surprisal
-from ._runner import Case, CheckResult, check_answer, run_cases
+from ._runner import Case, CheckResult, Mistake, answer_of, check_answer, run_cases
 
 __all__ = ["most_entropy", "safe_entropy", "surprisal_bits"]
 
@@ -46,9 +46,12 @@ def surprisal_bits(fn) -> CheckResult:
 
     Examples
     --------
-    >>> surprisal_bits(lambda p: -np.log2(p)).status
-    'passed'
-    >>> surprisal_bits(lambda p: -np.log(p)).status  # nats, not bits
+    >>> import xent_lessons as xl
+    >>> def my_surprisal_bits(p):
+    ...     raise NotImplementedError("Exercise: replace this line with your code")
+    >>> xl.check.surprisal_bits(my_surprisal_bits).status
+    'not attempted'
+    >>> xl.check.surprisal_bits(lambda p: -np.log(p)).status  # nats, not bits
     'failed'
     """
     cases = [
@@ -75,11 +78,31 @@ def surprisal_bits(fn) -> CheckResult:
             "An event of probability 0 is infinitely surprising: -log2(0) is inf (NumPy "
             "warns, and gives inf). Don't add an epsilon or clip p here.",
         ),
+        (
+            "probabilities that are not powers of 2, p = [0.3, 0.9]",
+            np.array([0.3, 0.9]),
+            "Return the exact surprisal (1.737 bits for p = 0.3): round only where you "
+            "print it.",
+        ),
+    ]
+    mistakes = [
+        Mistake(
+            lambda p: np.where(np.asarray(p) > 0, -np.log2(np.where(np.asarray(p) > 0, p, 1.0)), 0.0),
+            "You made the surprisal of an impossible event 0. That rule, 0 · log 0 = 0, is "
+            "for the TERMS of an entropy (p times its surprisal); the surprisal of p = 0 "
+            "itself is infinite: -log2(0) = inf.",
+        ),
+        Mistake(
+            lambda p: 1 / np.asarray(p, dtype=float),
+            "That is 1/p, the 'one in how many' odds: the surprisal is its log in base 2, "
+            "log2(1/p) = -log2(p).",
+        ),
     ]
     return run_cases(
         "surprisal_bits",
         fn,
         [Case(name, (p,), surprisal(p, base=2), hint) for name, p, hint in cases],
+        mistakes,
     )
 
 
@@ -99,14 +122,10 @@ def safe_entropy(fn) -> CheckResult:
 
     Examples
     --------
-    >>> def right(p):
-    ...     p = np.asarray(p, dtype=float)
-    ...     terms = np.where(p > 0, p * np.log(np.where(p > 0, p, 1.0)), 0.0)
-    ...     return -terms.sum(axis=-1)
-    >>> safe_entropy(right).status
-    'passed'
-    >>> safe_entropy(lambda p: -np.sum(p * np.log(p), axis=-1)).status  # 0 * log 0 = nan
-    'failed'
+    >>> import xent_lessons as xl
+    >>> naive = lambda p: -np.sum(p * np.log(p), axis=-1)  # 0 * log 0 is nan in NumPy
+    >>> print(xl.check.safe_entropy(naive).message.splitlines()[0])
+    ❌ safe_entropy: failed on a distribution with a zero, p = [0.5, 0.5, 0].
     """
     cases = [
         (
@@ -149,10 +168,23 @@ def safe_entropy(fn) -> CheckResult:
             "where axis=1 does not.",
         ),
     ]
+    mistakes = [
+        Mistake(
+            lambda p: -np.mean(np.where(p > 0, p * np.log(np.where(p > 0, p, 1.0)), 0.0), axis=-1),
+            "You averaged the terms p·log p over the outcomes (np.mean): the entropy is their "
+            "SUM, -Σ p_i log p_i (np.sum along axis=-1).",
+        ),
+        Mistake(
+            lambda p: -np.sum(np.log(np.where(p > 0, p, 1.0)), axis=-1),
+            "The weights p_i are missing: the entropy is the AVERAGE surprisal, each "
+            "-log p_i weighted by its probability p_i: -Σ p_i log p_i.",
+        ),
+    ]
     return run_cases(
         "safe_entropy",
         fn,
         [Case(name, (p,), entropy(p), hint) for name, p, hint in cases],
+        mistakes,
     )
 
 
@@ -161,9 +193,10 @@ def most_entropy(answer) -> CheckResult:
 
     Parameters
     ----------
-    answer : str
-        One of ``"A"`` to ``"E"`` (case and spaces do not matter); ``...`` while not
-        attempted.
+    answer : callable or str
+        A function of no arguments that returns one of the letters ``"A"`` to ``"E"``
+        (case and spaces do not matter); its stub raises ``NotImplementedError`` while
+        the exercise is not attempted. The letter itself is accepted too.
 
     Returns
     -------
@@ -172,18 +205,33 @@ def most_entropy(answer) -> CheckResult:
 
     Examples
     --------
-    >>> most_entropy("c").status
-    'failed'
-    >>> most_entropy(...).status
+    >>> import xent_lessons as xl
+    >>> def most_entropy_answer():
+    ...     raise NotImplementedError("Exercise: replace this line with your code")
+    >>> xl.check.most_entropy(most_entropy_answer).status
     'not attempted'
+    >>> xl.check.most_entropy(lambda: "c").status  # the most even, but only 3 outcomes
+    'failed'
     """
+    exercise = "most_entropy"
+    value, early = answer_of(exercise, answer)
+    if early is not None:
+        return early
     expected = max(MOST_ENTROPY_CHOICES, key=lambda k: entropy(MOST_ENTROPY_CHOICES[k]))
     letters = ", ".join(MOST_ENTROPY_CHOICES)
-    if isinstance(answer, str):
-        answer = answer.strip().upper()
-        hint = _MOST_ENTROPY_HINTS.get(
-            answer, f"Answer with one of the letters {letters}, as a string such as \"A\"."
-        )
+    hint = f"Answer with one of the letters {letters}, as a string such as \"A\"."
+    if isinstance(value, str):
+        value = value.strip().strip("\"'.)").strip().upper()
+        hint = _MOST_ENTROPY_HINTS.get(value, hint)
     else:
-        hint = f"Answer with one of the letters {letters}, as a string such as \"A\"."
-    return check_answer("most_entropy", answer, expected, hint)
+        for letter, dist in MOST_ENTROPY_CHOICES.items():
+            try:
+                same = np.shape(value) == (len(dist),) and np.allclose(value, dist)
+            except Exception:
+                same = False
+            if same:
+                hint = (
+                    f"Those are the probabilities of distribution {letter}: answer with its "
+                    f"letter, \"{letter}\", as a string."
+                )
+    return check_answer(exercise, value, expected, hint)

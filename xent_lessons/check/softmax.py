@@ -13,7 +13,7 @@ import numpy as np
 from ..activations import log_softmax as _log_softmax
 from ..activations import logsumexp as _logsumexp
 from ..activations import softmax as _softmax
-from ._runner import Case, CheckResult, run_cases
+from ._runner import Case, CheckResult, Mistake, run_cases
 
 __all__ = ["log_softmax", "logsumexp", "stable_softmax"]
 
@@ -45,6 +45,36 @@ _AXIS = (
     "with keepdims=True so that they broadcast back over the row. A max over the whole "
     "array, or over axis 0, mixes the rows."
 )
+_GLOBAL_MAX = (
+    "You shifted by the largest logit of the WHOLE array (np.max(z) without an axis): a row "
+    "whose logits are all far below it underflows to 0. Shift each row by its own max, "
+    "np.max(z, axis=-1, keepdims=True)."
+)
+_COLUMN_MAX = (
+    "You shifted by the max of each COLUMN (axis=0): softmax is unchanged only when the whole "
+    "row moves by the same amount, so shift each row by its own max (axis=-1, keepdims=True)."
+)
+
+
+def _shift_variant(z, kind):
+    z = np.asarray(z, dtype=float)
+    if kind == "global":
+        return z - np.max(z)
+    if kind == "columns":
+        return z - np.max(z, axis=0, keepdims=True)
+    return np.clip(z, -500.0, 500.0)
+
+
+def _softmax_of(shifted):
+    e = np.exp(shifted)
+    return e / np.sum(e, axis=-1, keepdims=True)
+
+
+def _lse_of(z, shifted):
+    m = np.asarray(z, dtype=float) - shifted  # what was subtracted, broadcast to z's shape
+    return np.log(np.sum(np.exp(shifted), axis=-1)) + m[..., 0]
+
+
 _NEG_INF_HINT = (
     "A logit of -inf means an impossible class: np.exp(-np.inf) is exactly 0, so the max "
     "shift handles it as it is. Do not replace -inf or average over it."
@@ -66,9 +96,9 @@ def stable_softmax(fn) -> CheckResult:
 
     Examples
     --------
-    >>> import numpy as np
+    >>> import xent_lessons as xl
     >>> naive = lambda z: np.exp(z) / np.sum(np.exp(z), axis=-1, keepdims=True)
-    >>> print(stable_softmax(naive).message.splitlines()[0])
+    >>> print(xl.check.stable_softmax(naive).message.splitlines()[0])
     ❌ stable_softmax: failed on logits of ±1e4.
     """
     z = _logits()
@@ -90,7 +120,17 @@ def stable_softmax(fn) -> CheckResult:
         Case("a batch of shape (3, 3)", (z["batch_3x3"],), _softmax(z["batch_3x3"]), _AXIS),
         Case("rows with -inf logits", (z["neg_inf"],), _softmax(z["neg_inf"]), _NEG_INF_HINT),
     ]
-    return run_cases("stable_softmax", fn, cases)
+    mistakes = [
+        Mistake(lambda z: _softmax_of(_shift_variant(z, "global")), _GLOBAL_MAX),
+        Mistake(lambda z: _softmax_of(_shift_variant(z, "columns")), _COLUMN_MAX),
+        Mistake(
+            lambda z: _softmax_of(_shift_variant(z, "clip")),
+            "You clipped the logits: that changes the answer whenever a logit is beyond the "
+            "clip. Subtract each row's largest logit instead; it changes nothing and keeps "
+            "every exponent <= 0.",
+        ),
+    ]
+    return run_cases("stable_softmax", fn, cases, mistakes)
 
 
 def logsumexp(fn) -> CheckResult:
@@ -110,9 +150,12 @@ def logsumexp(fn) -> CheckResult:
 
     Examples
     --------
-    >>> import numpy as np
-    >>> forgot_m = lambda z: np.log(np.sum(np.exp(z - np.max(z, axis=-1, keepdims=True)), axis=-1))
-    >>> logsumexp(forgot_m).status
+    >>> import xent_lessons as xl
+    >>> def my_logsumexp(z):
+    ...     raise NotImplementedError("Exercise: replace this line with your code")
+    >>> xl.check.logsumexp(my_logsumexp).status
+    'not attempted'
+    >>> xl.check.logsumexp(lambda z: np.log(np.sum(np.exp(z), axis=-1))).status  # overflows
     'failed'
     """
     z = _logits()
@@ -147,7 +190,20 @@ def logsumexp(fn) -> CheckResult:
         Case("a batch of shape (3, 3)", (z["batch_3x3"],), _logsumexp(z["batch_3x3"]), _AXIS),
         Case("rows with -inf logits", (z["neg_inf"],), _logsumexp(z["neg_inf"]), _NEG_INF_HINT),
     ]
-    return run_cases("logsumexp", fn, cases)
+    mistakes = [
+        Mistake(lambda z: _lse_of(z, _shift_variant(z, "global")), _GLOBAL_MAX),
+        Mistake(
+            lambda z: np.max(np.asarray(z, dtype=float), axis=-1),
+            "That is the largest logit alone, an approximation: logsumexp is "
+            "m + log Σ exp(z − m), and the log Σ term (at least log 1 = 0) must be added.",
+        ),
+        Mistake(
+            lambda z: np.log(np.sum(np.exp(z - np.max(z, axis=-1, keepdims=True)), axis=-1)),
+            "You shifted by the max m but did not add it back: log Σ exp(z) = m + log Σ "
+            "exp(z − m).",
+        ),
+    ]
+    return run_cases("logsumexp", fn, cases, mistakes)
 
 
 def log_softmax(fn) -> CheckResult:
@@ -165,9 +221,8 @@ def log_softmax(fn) -> CheckResult:
 
     Examples
     --------
-    >>> import numpy as np
-    >>> from xent_lessons import softmax
-    >>> print(log_softmax(lambda z: np.log(softmax(z))).message.splitlines()[0])
+    >>> import xent_lessons as xl
+    >>> print(xl.check.log_softmax(lambda z: np.log(xl.softmax(z))).message.splitlines()[0])
     ❌ log_softmax: failed on a probability that rounds to 0.
     """
     far = np.array([0.0, -1000.0])
@@ -198,4 +253,15 @@ def log_softmax(fn) -> CheckResult:
         Case("a batch of shape (3, 3)", (z["batch_3x3"],), _log_softmax(z["batch_3x3"]), _AXIS),
         Case("rows with -inf logits", (z["neg_inf"],), _log_softmax(z["neg_inf"]), _NEG_INF_HINT),
     ]
-    return run_cases("log_softmax", fn, cases)
+    mistakes = [
+        Mistake(lambda z: np.log(_softmax(z)),
+            "You took the log of the softmax: where a probability rounds to 0, log gives -inf. "
+            "Compute z − logsumexp(z) directly, without forming the probabilities.",
+        ),
+        Mistake(
+            lambda z: _shift_variant(z, "global")
+            - np.log(np.sum(np.exp(_shift_variant(z, "global")), axis=-1, keepdims=True)),
+            _GLOBAL_MAX,
+        ),
+    ]
+    return run_cases("log_softmax", fn, cases, mistakes)

@@ -10,24 +10,16 @@ import numpy as np
 
 from ..activations import softmax
 from ..gradients import categorical_cross_entropy_grad
-from ._runner import (
-    Case,
-    CheckResult,
-    Mistake,
-    _short,
-    call_quietly,
-    failed,
-    not_attempted,
-    run_cases,
-)
+from ._diagnosis import as_numbers
+from ._runner import Case, CheckResult, Mistake, _short, answer_of, failed, run_cases
 
 __all__ = ["learning_rate", "training_step"]
 
 
-def _step(X, y, W, b, lr, grad_scale=1.0, bias=True, sign=1.0):
+def _step(X, y, W, b, lr, grad_scale=1.0, bias=True, sign=1.0, b_scale=1.0, logit_bias=True):
     """A step of gradient descent, with knobs for the typical mistakes."""
-    G = categorical_cross_entropy_grad(X @ W + b, y) * grad_scale
-    new_b = b - sign * lr * G.sum(axis=0) if bias else b.copy()
+    G = categorical_cross_entropy_grad(X @ W + (b if logit_bias else 0.0), y) * grad_scale
+    new_b = b - sign * lr * b_scale * G.sum(axis=0) if bias else b.copy()
     return W - sign * lr * (X.T @ G), new_b
 
 
@@ -60,6 +52,25 @@ _STEP_MISTAKES = (
         "The gradient used the probabilities alone: the one-hot targets have to be "
         "subtracted from them (lesson 06: softmax(z) - y).",
     ),
+    Mistake(
+        lambda X, y, W, b, lr: _step(X, y, W, b, 1.0),
+        "The step is not scaled by the learning rate: W - lr * gradient (and the same for b).",
+    ),
+    Mistake(
+        lambda X, y, W, b, lr: _step(X, y, W, b, lr, b_scale=1.0 / len(y)),
+        "b's step is N times too small: G = (softmax(Z) - Y) / N already holds the 1/N, so "
+        "the bias gradient is G.sum(axis=0), not G.mean(axis=0) (that divides by N twice).",
+    ),
+    Mistake(
+        lambda X, y, W, b, lr: _step(X, y, W, b, lr, b_scale=float(len(y))),
+        "b's step is N times too big: its gradient is the sum over the samples of "
+        "G = (softmax(Z) - Y) / N, with the 1/N in it.",
+    ),
+    Mistake(
+        lambda X, y, W, b, lr: _step(X, y, W, b, lr, logit_bias=False),
+        "The logits left out the bias: Z = X @ W + b (the gradient is taken where the model "
+        "is now, bias included).",
+    ),
 )
 
 
@@ -77,11 +88,11 @@ def training_step(fn) -> CheckResult:
 
     Examples
     --------
-    >>> def step(X, y, W, b, lr):
-    ...     G = (softmax(X @ W + b, axis=1) - np.eye(W.shape[1])[y]) / len(y)
-    ...     return W - lr * X.T @ G, b - lr * G.sum(axis=0)
-    >>> training_step(step).status
-    'passed'
+    >>> import xent_lessons as xl
+    >>> def my_training_step(X, y, W, b, lr):
+    ...     raise NotImplementedError("Exercise: replace this line with your code")
+    >>> xl.check.training_step(my_training_step).status
+    'not attempted'
     """
     rng = np.random.default_rng(7)
     cases = [
@@ -135,11 +146,27 @@ def _data():
     return make_three_blobs(50, seed=0)
 
 
+def _nats(loss: float) -> str:
+    """A loss for the report: 3 decimals, or 3 digits when it is huge."""
+    return f"{loss:.3f}" if abs(loss) < 1e4 else f"{loss:.3g}"
+
+
 def _losses(lr, steps=STEPS):
+    """The mean loss at steps 0..steps, or ``None`` if the weights overflow on the way."""
+    import warnings
+
     from ..training import train_softmax_regression
 
     X, y = _data()
-    return train_softmax_regression(X, y, lr, steps).loss
+    if not math.isfinite(lr):
+        return None
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        try:
+            loss = np.asarray(train_softmax_regression(X, y, lr, steps).loss, dtype=float)
+        except (ValueError, FloatingPointError, OverflowError):  # weights overflowed to inf
+            return None
+    return loss if np.isfinite(loss).all() else None
 
 
 def learning_rate(fn) -> CheckResult:
@@ -151,31 +178,35 @@ def learning_rate(fn) -> CheckResult:
 
     Examples
     --------
-    >>> learning_rate(lambda: 0.01).status
+    >>> import xent_lessons as xl
+    >>> def choose_learning_rate():
+    ...     raise NotImplementedError("Exercise: replace this line with your code")
+    >>> xl.check.learning_rate(choose_learning_rate).status
+    'not attempted'
+    >>> xl.check.learning_rate(lambda: 0.01).status
     'failed'
     """
     exercise = "learning_rate"
-    try:
-        answer = call_quietly(fn) if callable(fn) else fn
-    except NotImplementedError:
-        return not_attempted(exercise)
-    except Exception as exc:
+    answer, early = answer_of(exercise, fn)
+    if early is not None:
+        return early
+    numbers_, miss, _ = as_numbers(answer)
+    is_number = (
+        miss is None
+        and numbers_.shape == ()
+        and not isinstance(answer, bool | np.bool_)
+        and (isinstance(answer, numbers.Real) or np.ndim(answer) == 0)
+    )
+    if not is_number:
+        why = f"   got: {_short(answer)}" + (f"\n   ({miss.problem})" if miss else "")
         return failed(
             exercise,
             "your answer",
-            f"   your function raised {type(exc).__name__}: {exc}",
-            "Return a single number, e.g. `return 0.5`.",
+            why,
+            "A learning rate is one positive number, e.g. `return 0.5` (a float, not text "
+            "or a list).",
         )
-    if answer is ... or answer is None:
-        return not_attempted(exercise)
-    if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
-        return failed(
-            exercise,
-            "your answer",
-            f"   got: {_short(answer)}",
-            "A learning rate is one positive number, e.g. `return 0.5`.",
-        )
-    lr = float(answer)
+    lr = float(numbers_)
     if not math.isfinite(lr) or lr <= 0:
         return failed(
             exercise,
@@ -185,8 +216,17 @@ def learning_rate(fn) -> CheckResult:
             "descent stands still or climbs uphill.",
         )
     loss = _losses(lr)
+    if loss is None:
+        return failed(
+            exercise,
+            f"lr = {lr:g}",
+            f"   with lr = {lr:g} the weights overflow (grow past the largest float) within "
+            f"{STEPS} steps",
+            "Far too large: every step multiplies the weights' size. Try a learning rate "
+            "many orders of magnitude smaller.",
+        )
     trace = f"   loss (nats) at steps 0, 1, 2, 5, {STEPS}: " + ", ".join(
-        f"{loss[k]:.3f}" for k in (0, 1, 2, 5, STEPS)
+        _nats(loss[k]) for k in (0, 1, 2, 5, STEPS)
     )
     if loss[STEPS] < LOSS_GOAL:
         return CheckResult(
@@ -196,9 +236,10 @@ def learning_rate(fn) -> CheckResult:
             f"after {STEPS} steps (goal: below {LOSS_GOAL}).\n{trace}",
         )
     # Which way to go: the final loss is lower for a bigger rate when this one is too small.
-    too_small = _losses(lr * 1.5)[STEPS] < loss[STEPS]
+    bigger = _losses(lr * 1.5)
+    too_small = bigger is not None and bigger[STEPS] < loss[STEPS]
     details = (
-        f"   after {STEPS} steps the loss is {loss[STEPS]:.3f} nats (goal: below {LOSS_GOAL})\n"
+        f"   after {STEPS} steps the loss is {_nats(loss[STEPS])} nats (goal: below {LOSS_GOAL})\n"
         f"{trace}"
     )
     rises = np.flatnonzero(np.diff(loss) > 0)
@@ -210,7 +251,7 @@ def learning_rate(fn) -> CheckResult:
     elif rises.size:
         k = int(rises[0]) + 1
         hint = (
-            f"Too large: the loss went UP at step {k} ({loss[k - 1]:.3f} -> {loss[k]:.3f}). "
+            f"Too large: the loss went UP at step {k} ({_nats(loss[k - 1])} -> {_nats(loss[k])}). "
             "Each step jumps past the bottom of the valley. Try a smaller learning rate."
         )
     else:

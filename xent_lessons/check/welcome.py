@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._runner import Case, CheckResult, run_cases
+from ._runner import Case, CheckResult, Mistake, run_cases
 
 __all__ = ["normalize_rows", "normalize_weights", "pick_log_probs"]
+
+_ROUNDED = (
+    "Your probabilities are rounded: return the exact quotients, and round only where you "
+    "print them."
+)
 
 
 def normalize_weights(fn) -> CheckResult:
@@ -24,11 +29,32 @@ def normalize_weights(fn) -> CheckResult:
 
     Examples
     --------
-    >>> normalize_weights(lambda w: np.asarray(w) / np.sum(w)).status
-    'passed'
-    >>> normalize_weights(lambda w: np.asarray(w) / np.max(w)).status
+    >>> import xent_lessons as xl
+    >>> def my_normalize_weights(weights):
+    ...     raise NotImplementedError("Exercise: replace this line with your code")
+    >>> xl.check.normalize_weights(my_normalize_weights)
+    ⏳ normalize_weights: not attempted yet. Replace the `raise NotImplementedError(...)`
+    line with your code, run that cell, then run this check again.
+    >>> xl.check.normalize_weights(lambda w: np.asarray(w) / np.max(w)).status  # by the max
     'failed'
     """
+    mistakes = [
+        Mistake(
+            lambda w: np.asarray(w, dtype=float) / np.max(w),
+            "You divided by the largest weight: divide by the total of all the weights "
+            "(np.sum), so that the probabilities sum to 1.",
+        ),
+        Mistake(
+            lambda w: np.asarray(w, dtype=float) / len(w),
+            "You divided by the number of weights: divide by their total (np.sum), so that "
+            "the probabilities sum to 1.",
+        ),
+        Mistake(
+            lambda w: np.exp(w) / np.sum(np.exp(w)),
+            "That is a softmax of the weights (lesson 03): here the weights are already "
+            "non-negative, so divide each one by their total, without exp.",
+        ),
+    ]
     return run_cases(
         "normalize_weights",
         fn,
@@ -42,7 +68,10 @@ def normalize_weights(fn) -> CheckResult:
                  "with np.asarray(weights)."),
             Case("a single weight", (np.array([5.0]),), np.array([1.0]),
                  "One weight alone is certain: it becomes probability 1."),
+            Case("weights 1 and 2 (thirds)", (np.array([1.0, 2.0]),), np.array([1 / 3, 2 / 3]),
+                 _ROUNDED),
         ],
+        mistakes,
     )
 
 
@@ -62,19 +91,40 @@ def normalize_rows(fn) -> CheckResult:
 
     Examples
     --------
-    >>> normalize_rows(lambda w: w / w.sum(axis=-1, keepdims=True)).status
-    'passed'
-    >>> normalize_rows(lambda w: w / w.sum()).status
+    >>> import xent_lessons as xl
+    >>> def my_normalize_rows(w):
+    ...     raise NotImplementedError("Exercise: replace this line with your code")
+    >>> xl.check.normalize_rows(my_normalize_rows).status
+    'not attempted'
+    >>> xl.check.normalize_rows(lambda w: w / w.sum()).status  # by the whole array's total
     'failed'
     """
     one_row = np.array([[1.0, 1.0, 2.0]])
     two_by_three = np.array([[1.0, 1.0, 2.0], [3.0, 0.0, 1.0]])
     square = np.array([[1.0, 1.0, 2.0], [3.0, 0.0, 1.0], [1.0, 1.0, 8.0]])
     row = np.array([2.0, 6.0])
+    thirds = np.array([[1.0, 2.0], [2.0, 1.0], [1.0, 1.0]])
 
     def rows(w):
         return w / w.sum(axis=-1, keepdims=True)
 
+    mistakes = [
+        Mistake(
+            lambda w: w / w.sum(),
+            "You divided by the total of the whole array: each row is its own distribution, "
+            "so divide it by its own sum, w.sum(axis=-1, keepdims=True).",
+        ),
+        Mistake(
+            lambda w: w / w.sum(axis=0, keepdims=True),
+            "You divided by the column sums (axis=0): each ROW is a distribution, so sum "
+            "along the last axis, axis=-1, across the columns of the row.",
+        ),
+        Mistake(
+            lambda w: w / w.max(axis=-1, keepdims=True),
+            "You divided each row by its largest entry: divide by the row's sum, so that it "
+            "sums to 1.",
+        ),
+    ]
     return run_cases(
         "normalize_rows",
         fn,
@@ -92,7 +142,9 @@ def normalize_rows(fn) -> CheckResult:
             Case("a single row, shape (2,)", (row,), rows(row),
                  "Use axis=-1 (the last axis) rather than axis=1, so that the same code also "
                  "works on a single row."),
+            Case("rows that give thirds, shape (3, 2)", (thirds,), rows(thirds), _ROUNDED),
         ],
+        mistakes,
     )
 
 
@@ -112,13 +164,14 @@ def pick_log_probs(fn) -> CheckResult:
 
     Examples
     --------
-    >>> pick_log_probs(lambda probs, y: np.log(probs[np.arange(len(y)), y])).status
-    'passed'
-    >>> pick_log_probs(lambda probs, y: np.log(probs[:, y])).status
-    'failed'
+    >>> import xent_lessons as xl
+    >>> result = xl.check.pick_log_probs(lambda probs, y: np.log(probs[:, y]))  # columns
+    >>> print(result.message.splitlines()[0])
+    ❌ pick_log_probs: failed on N = 3 samples, C = 4 classes.
     """
     probs_a = np.array([[0.1, 0.2, 0.3, 0.4], [0.7, 0.1, 0.1, 0.1], [0.25, 0.25, 0.5, 0.0]])
     y_a = np.array([3, 0, 2])
+    # Row 2's target (0.4) is not its largest entry: the model's guess and the truth differ.
     probs_b = np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4], [0.5, 0.5]])
     y_b = np.array([0, 1, 1, 0])
     probs_c = np.array([[0.2, 0.5, 0.3]])
@@ -127,6 +180,24 @@ def pick_log_probs(fn) -> CheckResult:
     def picked(probs, y):
         return np.log(probs[np.arange(len(y)), y])
 
+    mistakes = [
+        Mistake(
+            lambda probs, y: np.log(probs.max(axis=1)),
+            "You took each row's LARGEST probability (the model's guess): the exercise wants "
+            "the probability of the TRUE class y[i], probs[i, y[i]], even where the model "
+            "guessed another class.",
+        ),
+        Mistake(
+            lambda probs, y: np.mean(np.log(probs[np.arange(len(y)), y])),
+            "You averaged the picked log-probabilities into one number: return one value per "
+            "sample, shape (N,) (the mean comes later, in the loss).",
+        ),
+        Mistake(
+            lambda probs, y: -np.log(probs[np.arange(len(y)), y]),
+            "The sign is flipped: the log of a probability is <= 0. This exercise wants "
+            "log(probs[i, y[i]]) itself; the minus sign comes with the loss.",
+        ),
+    ]
     return run_cases(
         "pick_log_probs",
         fn,
@@ -141,4 +212,5 @@ def pick_log_probs(fn) -> CheckResult:
             Case("a single sample, N = 1", (probs_c, y_c), picked(probs_c, y_c),
                  "Return an array of shape (N,), here (1,): keep one value per sample."),
         ],
+        mistakes,
     )

@@ -1,0 +1,241 @@
+"""Lesson 13 (contrastive learning): its checkers, widget and plot functions.
+
+The checkers must accept the reference solutions of the solution notebook and reject the
+typical wrong answers (one direction only, a sum of the two, τ multiplied, bits, a missing
+log N, rounding down) with a message that names the mistake.
+"""
+
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+import xent_lessons as xl
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # for notebook_code
+from notebook_code import solution_function
+
+NOTEBOOK = "13_contrastive_learning"
+
+
+def _stub(*args):
+    raise NotImplementedError("Exercise: replace this line with your code")
+
+
+def assert_fails(result, *words):
+    assert result.status == "failed", result.message
+    for word in words:
+        assert word in result.message, (word, result.message)
+
+
+def _ce(z):
+    return xl.categorical_cross_entropy(z, np.arange(len(z)))
+
+
+# ------------------------------------------------------------------------ clip_loss
+
+
+def test_clip_loss_checker_accepts_the_reference_solution():
+    result = xl.check.clip_loss(solution_function(NOTEBOOK, "clip_loss"))
+    assert result.status == "passed", result.message
+
+
+def _naive_clip(s, temperature):
+    z = s / temperature
+    rows = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    cols = np.exp(z) / np.exp(z).sum(axis=0, keepdims=True)
+    return -(np.log(np.diag(rows)).mean() + np.log(np.diag(cols)).mean()) / 2
+
+
+@pytest.mark.parametrize(
+    ("wrong", "words"),
+    [
+        (lambda s, temperature: _ce(s / temperature), ["3 x 3", "rows only"]),
+        (lambda s, temperature: _ce(s.T / temperature), ["3 x 3", "columns only"]),
+        (lambda s, temperature: _ce(s / temperature) + _ce(s.T / temperature), ["added", "mean"]),
+        (lambda s, temperature: (_ce(s * temperature) + _ce(s.T * temperature)) / 2,
+         ["temperature 0.07", "multiplied by the temperature"]),
+        (lambda s, temperature: len(s) * (_ce(s / temperature) + _ce(s.T / temperature)) / 2,
+         ["N times too big"]),
+        (lambda s, temperature: (_ce(s / temperature) + _ce(s.T / temperature)) / 2 / math.log(2),
+         ["bits"]),
+        (_naive_clip, ["scores of 1000", "NaN", "overflows"]),
+    ],
+)
+def test_clip_loss_checker_rejects_typical_mistakes(wrong, words):
+    assert_fails(xl.check.clip_loss(wrong), *words)
+
+
+def test_clip_loss_checker_reports_the_stub():
+    assert xl.check.clip_loss(_stub).status == "not attempted"
+
+
+# -------------------------------------------------------------------- infonce_bound
+
+
+def test_infonce_bound_checker_accepts_the_reference_solution():
+    result = xl.check.infonce_bound(solution_function(NOTEBOOK, "infonce_bound"))
+    assert result.status == "passed", result.message
+
+
+@pytest.mark.parametrize(
+    ("wrong", "words"),
+    [
+        (lambda s: -_ce(s), ["4 x 4", "log N is missing"]),
+        (lambda s: _ce(s) - np.log(len(s)), ["sign is flipped"]),
+        (lambda s: np.log2(len(s)) - _ce(s), ["bits"]),
+        (lambda s: np.log(len(s)) - len(s) * _ce(s), ["mean over the N rows"]),
+        (lambda s: np.log(len(s)) - _ce(s.T), ["columns' bound", "row i is x_i"]),
+    ],
+)
+def test_infonce_bound_checker_rejects_typical_mistakes(wrong, words):
+    assert_fails(xl.check.infonce_bound(wrong), *words)
+
+
+def test_infonce_bound_checker_catches_overflow_and_reports_the_stub():
+    def naive(s):
+        q = np.exp(s) / np.exp(s).sum(axis=1, keepdims=True)
+        return np.log(len(s)) + np.mean(np.log(np.diag(q)))
+
+    assert_fails(xl.check.infonce_bound(naive), "scores of 1000", "overflows")
+    assert xl.check.infonce_bound(_stub).status == "not attempted"
+
+
+# -------------------------------------------------------------- smallest_batch_size
+
+
+def test_smallest_batch_size_checker_accepts_the_reference_solution():
+    result = xl.check.smallest_batch_size(solution_function(NOTEBOOK, "smallest_batch_size"))
+    assert result.status == "passed", result.message
+
+
+@pytest.mark.parametrize(
+    ("wrong", "words"),
+    [
+        (lambda mi: math.ceil(2**mi), ["7.834 nats", "2 to the power"]),
+        (lambda mi: int(math.exp(mi)), ["Rounded down"]),
+        (lambda mi: round(math.exp(mi)), ["7.834 nats", "Rounded down", "round()"]),
+        (lambda mi: math.exp(mi), ["whole number"]),
+    ],
+)
+def test_smallest_batch_size_checker_rejects_typical_mistakes(wrong, words):
+    assert_fails(xl.check.smallest_batch_size(wrong), *words)
+
+
+def test_smallest_batch_size_reference_is_exact_at_every_case():
+    solution = solution_function(NOTEBOOK, "smallest_batch_size")
+    for mi in (0.0, 0.5, 2.0, 7.834, 10.0, math.log(16)):
+        n = solution(mi)
+        assert math.log(n) >= mi and (n == 1 or math.log(n - 1) < mi)
+    assert xl.check.smallest_batch_size(_stub).status == "not attempted"
+
+
+# -------------------------------------------------------------------------- widget
+
+
+def test_info_nce_explorer_curve_matches_the_package_bound():
+    from xent_lessons.widgets.contrastive import BATCH_SIZES
+
+    w = xl.widgets.info_nce_explorer()
+    x, y = xl.correlated_gaussians(1024, 0.99, dim=4, seed=0)
+    expected = [
+        xl.info_nce_bound(xl.gaussian_critic(x.reshape(-1, n, 4), y.reshape(-1, n, 4), 0.99))
+        for n in BATCH_SIZES
+    ]
+    np.testing.assert_allclose(w.artists["estimate"].get_ydata(), expected, atol=1e-12)
+    assert "true I(X; Y) = 7.83 nats" in w.readout_text
+    assert "N = 128: ceiling log N = 4.85 nats" in w.readout_text
+
+
+def test_info_nce_explorer_moves_with_every_control():
+    w = xl.widgets.info_nce_explorer()
+    w.controls["rho"].value = 0.9
+    assert w.artists["truth"].get_ydata()[0] == pytest.approx(xl.gaussian_mutual_information(0.9, 4))
+    w.controls["n"].value = 1024
+    assert "(critic optimal, τ = 1.00, 1 batch)" in w.readout_text
+    marker_y = w.artists["marker"].get_ydata()[0]
+    assert marker_y == pytest.approx(w.artists["estimate"].get_ydata()[-1])
+    w.controls["critic"].value = "bilinear"
+    assert w.artists["estimate"].get_ydata()[-1] < 2.0  # the bilinear critic stalls
+    w.controls["temperature"].value = 0.05
+    w.controls["critic"].value = "cosine"
+    t = w.controls["temperature"].value
+    x, y = xl.correlated_gaussians(1024, 0.9, dim=4, seed=0)
+    xn = x / np.linalg.norm(x, axis=1, keepdims=True)
+    yn = y / np.linalg.norm(y, axis=1, keepdims=True)
+    assert w.artists["estimate"].get_ydata()[-1] == pytest.approx(xl.info_nce_bound(xn @ yn.T, t), abs=1e-12)
+    w.controls["n"].value = 4  # a batch smaller than the heatmap: only 4 frames
+    assert sum(frame.get_visible() for frame in w.artists["targets"]) == 4
+    assert [text.get_text() != "" for text in w.artists["diagonal_texts"]] == [True] * 4 + [False] * 4
+
+
+def test_fast_bounds_match_the_package_also_for_rows_far_above_their_diagonal(rng):
+    from xent_lessons.widgets.contrastive import BATCH_SIZES, _bounds_at_all_batch_sizes
+
+    x, y = xl.correlated_gaussians(1024, 0.99, dim=4, seed=1)
+    for scores in (xl.gaussian_critic(x, y, 0.99) / 0.05, (x @ y.T) / 0.01, rng.normal(0, 1, (1024, 1024))):
+        fast = _bounds_at_all_batch_sizes(scores, BATCH_SIZES)
+        blocks = [np.stack([scores[k:k + n, k:k + n] for k in range(0, 1024, n)]) for n in BATCH_SIZES]
+        exact = [xl.info_nce_bound(b) for b in blocks]
+        np.testing.assert_allclose(fast, exact, rtol=1e-12, atol=1e-9)
+
+
+def test_info_nce_explorer_rejects_values_outside_its_sliders():
+    with pytest.raises(ValueError, match="n must be one of"):
+        xl.widgets.info_nce_explorer(n=100)
+    with pytest.raises(ValueError, match="critic must be one of"):
+        xl.widgets.info_nce_explorer(critic="mlp")
+    with pytest.raises(ValueError, match="rho must be in"):
+        xl.widgets.info_nce_explorer(rho=1.0)
+
+
+# --------------------------------------------------------------------------- plots
+
+
+def test_batch_probability_heatmap_shows_row_softmax_and_frames_the_diagonal():
+    ax = Figure().subplots()
+    s = np.array([[2.0, 0.0, 1.0], [0.0, 3.0, 0.0], [1.0, 1.0, 1.0]])
+    art = xl.plots.batch_probability_heatmap(ax, s, temperature=0.5)
+    shown = np.asarray(art["mesh"].get_array()).reshape(3, 3)
+    np.testing.assert_allclose(shown, xl.softmax(s / 0.5, axis=1))
+    assert [r.get_xy() for r in art["targets"]] == [(0, 0), (1, 1), (2, 2)]
+    assert len(art["texts"]) == 9
+
+
+def test_batch_probability_heatmap_crops_big_batches_but_normalises_whole_rows(rng):
+    ax = Figure().subplots()
+    s = rng.normal(0, 1, (50, 50))
+    art = xl.plots.batch_probability_heatmap(ax, s, max_pairs=8, colorbar=False)
+    shown = np.asarray(art["mesh"].get_array()).reshape(8, 8)
+    np.testing.assert_allclose(shown, xl.softmax(s, axis=1)[:8, :8])
+    with pytest.raises(ValueError, match="scores must be a square"):
+        xl.plots.batch_probability_heatmap(ax, np.zeros((2, 3)))
+
+
+def test_info_nce_curves_draws_the_ceiling_the_truth_and_each_critic():
+    ax = Figure().subplots()
+    sizes = [2, 4, 8, 16]
+    art = xl.plots.info_nce_curves(ax, sizes, {"a": [0.5, 1, 1.5, 2], "b": [0.1, 0.2, 0.3, 0.4]},
+                                   true_mi=3.0, current=8)
+    np.testing.assert_allclose(art["ceiling"].get_ydata(), np.log(sizes))
+    assert list(art["estimates"]) == ["a", "b"]
+    assert art["truth"].get_ydata()[0] == 3.0
+    assert art["marker"].get_ydata()[0] == 1.5
+    assert ax.get_ylim()[1] > 3.0  # room for the legend above the truth
+    with pytest.raises(ValueError, match="one value per batch size"):
+        xl.plots.info_nce_curves(ax, sizes, [1.0, 2.0])
+
+
+def test_the_lessons_numbers_are_the_ones_its_text_quotes():
+    """The solution notebook prints the bound at N = 16, 128, 1024 that its text discusses."""
+    import nbformat
+
+    nb = nbformat.read(Path(__file__).resolve().parents[1] / "notebooks" / "solutions" / f"{NOTEBOOK}.ipynb", as_version=4)
+    outputs = "\n".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    for line in ("   16      512      2.76           2.77     7.83",
+                 "  128       64      4.77           4.85     7.83",
+                 " 1024        8      6.44           6.93     7.83"):
+        assert line in outputs

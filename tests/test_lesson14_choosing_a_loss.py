@@ -1,0 +1,251 @@
+"""Lesson 14 (choosing a loss): its checkers, widget and plot functions.
+
+The checkers must accept the reference solutions of the solution notebook and reject the
+typical wrong answers (naive overflow, swapped alpha, p_t^gamma, the post-hoc sign, a
+missing log, weights by q, 0 * inf) with a message that names the mistake.
+"""
+
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+import xent_lessons as xl
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # for notebook_code
+from notebook_code import solution_function
+
+NOTEBOOK = "14_choosing_a_loss"
+
+
+def _stub(*args, **kwargs):
+    raise NotImplementedError("Exercise: replace this line with your code")
+
+
+def assert_fails(result, *words):
+    assert result.status == "failed", result.message
+    for word in words:
+        assert word in result.message, (word, result.message)
+
+
+# ------------------------------------------------------------ focal_loss_with_logits
+
+
+def test_focal_loss_checker_accepts_the_reference_solution():
+    result = xl.check.focal_loss_with_logits(solution_function(NOTEBOOK, "focal_loss_with_logits"))
+    assert result.status == "passed", result.message
+
+
+def test_focal_loss_checker_accepts_torchvisions_formula_in_numpy():
+    def torchvision_style(x, t, alpha=0.25, gamma=2.0):
+        p = xl.sigmoid(x)
+        ce = xl.binary_cross_entropy_with_logits(x, t, reduction="none")
+        p_t = p * t + (1 - p) * (1 - t)
+        return (alpha * t + (1 - alpha) * (1 - t)) * ce * (1 - p_t) ** gamma
+
+    assert xl.check.focal_loss_with_logits(torchvision_style).status == "passed"
+
+
+def _focal(x, t, alpha=0.25, gamma=2.0, swap=False, power_of_pt=False, no_alpha=False, naive=False):
+    x = np.asarray(x, dtype=float)
+    if naive:
+        p = 1 / (1 + np.exp(-x))
+        ce = -np.log(p * t + (1 - p) * (1 - t))
+    else:
+        ce = xl.binary_cross_entropy_with_logits(x, t, reduction="none")
+    one_minus = t * xl.sigmoid(-x) + (1 - t) * xl.sigmoid(x)
+    factor = (1 - one_minus) ** gamma if power_of_pt else one_minus**gamma
+    a = 1 - alpha if swap else alpha
+    alpha_t = 1.0 if no_alpha else a * t + (1 - a) * (1 - t)
+    return alpha_t * factor * ce
+
+
+@pytest.mark.parametrize(
+    ("options", "words"),
+    [
+        ({"swap": True}, ["five examples", "weights are swapped"]),
+        ({"power_of_pt": True}, ["(1 - p_t)^gamma, not p_t^gamma"]),
+        ({"no_alpha": True}, ["weight alpha_t is missing"]),
+        ({"naive": True}, ["logits of ±40", "inf or NaN", "sigmoid(-x)"]),
+    ],
+)
+def test_focal_loss_checker_rejects_typical_mistakes(options, words):
+    wrong = lambda x, t, alpha=0.25, gamma=2.0: _focal(x, t, alpha, gamma, **options)  # noqa: E731
+    assert_fails(xl.check.focal_loss_with_logits(wrong), *words)
+
+
+def test_focal_loss_checker_catches_a_mean_and_ignored_arguments():
+    mean = lambda x, t, alpha=0.25, gamma=2.0: float(np.mean(_focal(x, t, alpha, gamma)))  # noqa: E731
+    assert_fails(xl.check.focal_loss_with_logits(mean), "wrong shape")
+    fixed = lambda x, t, alpha=0.25, gamma=2.0: _focal(x, t)  # noqa: E731
+    assert_fails(xl.check.focal_loss_with_logits(fixed), "gamma = 0 and alpha = 0.5")
+    assert xl.check.focal_loss_with_logits(_stub).status == "not attempted"
+
+
+# ------------------------------------------------------ logit_adjusted_cross_entropy
+
+
+def test_logit_adjusted_checker_accepts_the_reference_solution():
+    fn = solution_function(NOTEBOOK, "logit_adjusted_cross_entropy")
+    result = xl.check.logit_adjusted_cross_entropy(fn)
+    assert result.status == "passed", result.message
+
+
+@pytest.mark.parametrize(
+    ("wrong", "words"),
+    [
+        (lambda z, y, p, tau=1.0: xl.categorical_cross_entropy(z - tau * np.log(p), y), ["sign is flipped", "post-hoc"]),
+        (lambda z, y, p, tau=1.0: xl.categorical_cross_entropy(z + tau * np.asarray(p), y), ["added as they are"]),
+        (lambda z, y, p, tau=1.0: xl.categorical_cross_entropy(z + np.log(p), y), ["tau = 2", "tau is ignored"]),
+        (lambda z, y, p, tau=1.0: xl.categorical_cross_entropy(z + tau * np.log(p), y, reduction="sum"), ["sum over the examples"]),
+        (lambda z, y, p, tau=1.0: xl.categorical_cross_entropy(z + tau * np.log10(p), y), ["log10"]),
+        (lambda z, y, p, tau=1.0: xl.categorical_cross_entropy(z, y), ["three classes"]),
+    ],
+)
+def test_logit_adjusted_checker_rejects_typical_mistakes(wrong, words):
+    assert_fails(xl.check.logit_adjusted_cross_entropy(wrong), *words)
+
+
+def test_logit_adjusted_checker_catches_overflow_and_reports_the_stub():
+    def naive(z, y, p, tau=1.0):
+        e = np.exp(z + tau * np.log(p))
+        return -np.mean(np.log(e[np.arange(len(y)), y] / e.sum(axis=1)))
+
+    assert_fails(xl.check.logit_adjusted_cross_entropy(naive), "logits of ±1000", "overflows")
+    assert xl.check.logit_adjusted_cross_entropy(_stub).status == "not attempted"
+
+
+# -------------------------------------------------------------------- expected_score
+
+
+def test_expected_score_checker_accepts_the_reference_solution():
+    result = xl.check.expected_score(solution_function(NOTEBOOK, "expected_score"))
+    assert result.status == "passed", result.message
+
+
+@pytest.mark.parametrize(
+    ("wrong", "words"),
+    [
+        (lambda rule, q, p: np.mean([rule(q, y) for y in range(len(q))]), ["plain mean over the outcomes"]),
+        (lambda rule, q, p: sum(q[y] * rule(q, y) for y in range(len(q)) if q[y] > 0), ["weighted by the forecast q"]),
+        (lambda rule, q, p: sum(p[y] * rule(q, y) for y in range(len(p))), ["never happens", "NaN"]),
+    ],
+)
+def test_expected_score_checker_rejects_typical_mistakes(wrong, words):
+    assert_fails(xl.check.expected_score(wrong), *words)
+
+
+def test_expected_score_checker_shows_the_rule_not_an_address():
+    result = xl.check.expected_score(lambda rule, q, p: 0.0)
+    assert "log score: -log q[y]" in result.message and "0x" not in result.message
+    assert xl.check.expected_score(_stub).status == "not attempted"
+
+
+# ---------------------------------------------------------------------------- widget
+
+
+def test_focal_loss_explorer_moves_its_curves_and_readout():
+    from xent_lessons.plots.choosing_a_loss import P_GRID
+
+    w = xl.widgets.focal_loss_explorer(gamma=2.0, alpha=0.25)
+    p_t = w.artists["loss_positive"].get_xdata()
+    x_t = np.log(p_t) - np.log1p(-p_t)
+    ones = np.ones_like(p_t)
+    np.testing.assert_allclose(w.artists["loss_positive"].get_ydata(), xl.sigmoid_focal_loss(x_t, ones, 0.25, 2.0))
+    np.testing.assert_allclose(w.artists["loss_negative"].get_ydata(), xl.sigmoid_focal_loss(x_t, ones, 0.75, 2.0))
+    np.testing.assert_allclose(w.artists["grad_positive"].get_ydata(), -xl.sigmoid_focal_loss_grad(x_t, ones, 0.25, 2.0))
+    np.testing.assert_allclose(w.artists["forecast"].get_ydata(), xl.focal_optimal_forecast(P_GRID, 2.0, 0.25))
+    assert "q* = 0.227" in w.readout_text
+
+    w.controls["gamma"].value = 0.0
+    w.controls["alpha"].value = 0.5
+    np.testing.assert_allclose(w.artists["forecast"].get_ydata(), P_GRID, atol=1e-9)  # proper
+    np.testing.assert_allclose(w.artists["loss_positive"].get_ydata(), w.artists["loss_negative"].get_ydata())
+    assert "γ = 0.0, α = 0.50" in w.readout_text and "2.0× more" in w.readout_text
+
+
+def test_focal_loss_explorer_rejects_values_outside_its_sliders():
+    with pytest.raises(ValueError, match="gamma must be in"):
+        xl.widgets.focal_loss_explorer(gamma=6.0)
+    with pytest.raises(ValueError, match="alpha must be in"):
+        xl.widgets.focal_loss_explorer(alpha=-0.5)
+
+
+# ----------------------------------------------------------------------------- plots
+
+
+def test_focal_curves_start_from_cross_entropy():
+    ax = Figure().subplots()
+    art = xl.plots.focal_curves(ax, gammas=(0.0, 2.0))
+    ce_line = art["lines"][0]
+    p_t = ce_line.get_xdata()
+    np.testing.assert_allclose(ce_line.get_ydata(), -np.log(p_t), rtol=1e-12)
+    ax2 = Figure().subplots()
+    grad = xl.plots.focal_curves(ax2, gammas=(0.0,), quantity="gradient")["lines"][0]
+    np.testing.assert_allclose(grad.get_ydata(), 1 - p_t, rtol=1e-9)
+    with pytest.raises(ValueError, match="quantity must be"):
+        xl.plots.focal_curves(ax, quantity="curvature")
+
+
+def test_focal_optimal_forecast_curves_and_panels():
+    ax = Figure().subplots()
+    art = xl.plots.focal_optimal_forecast_curves(ax, gammas=(0.0, 2.0), n_points=11)
+    np.testing.assert_allclose(art["lines"][0].get_ydata(), np.linspace(0, 1, 11), atol=1e-12)
+    axes = Figure().subplots(1, 3)
+    panels = xl.plots.focal_loss_panels(axes, gamma=1.0, alpha=0.5)
+    assert set(panels) >= {"loss_positive", "loss_negative", "grad_positive", "grad_negative", "forecast"}
+
+
+def test_expected_score_curves_find_each_rules_favourite_forecast():
+    ax = Figure().subplots()
+    art = xl.plots.expected_score_curves(ax, p=0.3)
+    best = {name.split()[0]: q for name, q in art["minimisers"].items()}
+    assert best["log"] == pytest.approx(0.3, abs=1e-3) and best["Brier"] == pytest.approx(0.3, abs=1e-3)
+    assert best["hinge"] < 0.01 and best["absolute"] < 0.01
+    assert best["focal"] == pytest.approx(xl.focal_optimal_forecast(0.3, 2.0, -1), abs=2e-3)
+    for line in art["lines"].values():
+        assert line.get_ydata().min() == 0.0
+
+
+def test_reliability_comparison_bins_the_forecasts():
+    ax = Figure().subplots()
+    q = np.array([0.05, 0.06, 0.55, 0.95, 0.96])
+    y = np.array([0, 1, 1, 1, 1])
+    art = xl.plots.reliability_comparison(ax, {"m": q}, y, n_bins=10)
+    mean_q, freq, count = art["bins"]["m"]
+    np.testing.assert_allclose(mean_q, [0.055, 0.55, 0.955])
+    np.testing.assert_allclose(freq, [0.5, 1.0, 1.0])
+    assert count.tolist() == [2, 1, 2]
+    with pytest.raises(ValueError, match="must have y's shape"):
+        xl.plots.reliability_comparison(ax, {"m": q[:2]}, y)
+
+
+def test_logit_histograms_and_noisy_label_boundaries():
+    ax = Figure().subplots()
+    art = xl.plots.logit_histograms(ax, [-3.0, -1.0, 2.0, 1.0], [0, 0, 1, 1], {"q = 0.5": 0.0, "low": -2.0})
+    assert art["thresholds"]["low"].get_xdata()[0] == -2.0
+    with pytest.raises(ValueError, match="y must have the logits' shape"):
+        xl.plots.logit_histograms(ax, [0.0, 1.0], [0])
+    ax = Figure().subplots()
+    X = np.array([[-1.0, -1.0], [1.0, 1.0], [0.5, -0.5]])
+    art = xl.plots.noisy_label_boundaries(ax, X, [0, 1, 0], [False, False, True],
+                                          {"steep": ([0.1, 1.0], 0.0), "flat": ([1.0, 0.0], -0.5)})
+    steep = art["lines"]["steep"]
+    np.testing.assert_allclose(0.1 * steep.get_xdata() + 1.0 * steep.get_ydata(), 0.0, atol=1e-12)
+    np.testing.assert_allclose(art["lines"]["flat"].get_xdata(), [0.5, 0.5])
+
+
+def test_the_lessons_key_numbers_are_printed():
+    import nbformat
+
+    path = Path(__file__).resolve().parents[1] / "notebooks" / "solutions" / f"{NOTEBOOK}.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    outputs = "\n".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    assert "trained with the adjusted loss (τ = 1)" in outputs and "100.00% of the test set" in outputs
+    focal = float(outputs.split("focal model:               ECE ")[1].split()[0])
+    recalibrated = float(outputs.split("recalibrated (Platt):      ECE ")[1].split()[0])
+    assert recalibrated < focal / 10
+    assert math.isclose(float(outputs.split("log w = ")[1].split()[0]), math.log(97.0), abs_tol=0.01)
