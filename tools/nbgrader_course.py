@@ -2,6 +2,8 @@
 
     python tools/nbgrader_course.py ~/grading               # every lesson
     python tools/nbgrader_course.py ~/grading 03_softmax    # one lesson
+    python tools/nbgrader_course.py ~/grading --collect 03_softmax --homes /home
+    python tools/nbgrader_course.py ~/grading --return-feedback 03_softmax --homes /home
 
 nbgrader wants one folder per assignment under ``source/``; here an assignment is a lesson,
 and its source is the lesson's solution notebook (``notebooks/solutions/NN_*.ipynb``, which
@@ -14,12 +16,21 @@ carries the grading metadata). The course directory gets:
 
 Keep the course directory outside the repository: it will hold the learners' submissions
 and the gradebook (``gradebook.db``). Then, in it: ``nbgrader generate_assignment 03_softmax``.
+
+On a JupyterHub whose learners got the course with the nbgitpuller link, their work is in
+``<homes>/<learner>/cross-entropy-course/notebooks/``. ``--collect LESSON`` copies each
+learner's notebook of that lesson to ``submitted/<learner>/<lesson>/``, where
+``nbgrader autograde`` looks for it; ``--return-feedback LESSON`` copies each learner's
+feedback page (``nbgrader generate_feedback``) to
+``<homes>/<learner>/cross-entropy-course-feedback/<lesson>.html``, owned by the learner.
+Both need to read (and write) the learners' homes: run them as the hub's administrator.
 """
 
 from __future__ import annotations
 
 import argparse
 import filecmp
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -27,6 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "notebooks" / "solutions"
 REPO_CONFIG = ROOT / "nbgrader_config.py"
+COURSE_FOLDER = "cross-entropy-course"  # where the nbgitpuller link puts the course in a home
 
 CONFIG_TEMPLATE = """\
 # Made by tools/nbgrader_course.py. The grading settings live with the course:
@@ -82,6 +94,42 @@ def make_course(directory: Path, names=(), update: bool = False) -> list[str]:
     return done
 
 
+def collect(directory: Path, lesson: str, homes: Path, folder: str = COURSE_FOLDER) -> list[str]:
+    """Copy each learner's notebook of ``lesson`` into ``directory/submitted/``."""
+    done = []
+    for home in sorted(p for p in Path(homes).iterdir() if p.is_dir()):
+        notebook = home / folder / "notebooks" / f"{lesson}.ipynb"
+        if not notebook.is_file():
+            continue
+        target = Path(directory) / "submitted" / home.name / lesson / f"{lesson}.ipynb"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(notebook, target)
+        done.append(f"collected {notebook} -> {target}")
+    return done
+
+
+def return_feedback(
+    directory: Path, lesson: str, homes: Path, folder: str = COURSE_FOLDER
+) -> list[str]:
+    """Copy each learner's feedback page of ``lesson`` into their home, owned by them."""
+    done = []
+    for page in sorted((Path(directory) / "feedback").glob(f"*/{lesson}/{lesson}.html")):
+        learner = page.parents[1].name
+        home = Path(homes) / learner
+        if not home.is_dir():
+            done.append(f"skipped {page}: no home folder {home}")
+            continue
+        target = home / f"{folder}-feedback" / f"{lesson}.html"
+        target.parent.mkdir(exist_ok=True)
+        shutil.copyfile(page, target)
+        owner = home.stat()
+        if os.geteuid() == 0:  # the administrator copies; the learner owns the copy
+            for path in (target.parent, target):
+                os.chown(path, owner.st_uid, owner.st_gid)
+        done.append(f"returned {page} -> {target}")
+    return done
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("directory", type=Path, help="the course directory, e.g. ~/grading")
@@ -89,8 +137,20 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--update", action="store_true", help="replace sources that differ from the repository's"
     )
+    parser.add_argument("--collect", metavar="LESSON", help="collect a lesson from the homes")
+    parser.add_argument(
+        "--return-feedback", metavar="LESSON", help="copy a lesson's feedback into the homes"
+    )
+    parser.add_argument("--homes", type=Path, default=Path("/home"), help="default: /home")
+    parser.add_argument("--folder", default=COURSE_FOLDER, help="the course's folder in a home")
     args = parser.parse_args(argv)
-    for line in make_course(args.directory, args.lessons, args.update):
+    if args.collect:
+        lines = collect(args.directory, args.collect, args.homes, args.folder)
+    elif args.return_feedback:
+        lines = return_feedback(args.directory, args.return_feedback, args.homes, args.folder)
+    else:
+        lines = make_course(args.directory, args.lessons, args.update)
+    for line in lines:
         print(line)
     return 0
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -50,6 +52,31 @@ def isolated_jupyter_env(work: Path, **extra: str) -> dict:
     env["PATH"] = os.pathsep.join([str(VENV_BIN), env.get("PATH", "")])
     env.update(extra)
     return env
+
+
+def run_nbgrader(arguments, cwd: Path, env: dict) -> tuple[float, float]:
+    """Run an nbgrader command; raise with its output if it fails. Return (wall, CPU) seconds,
+    the CPU time including the kernels it started."""
+    command = [str(VENV_BIN / "nbgrader"), *arguments]
+    log = cwd / "nbgrader.log"
+    started = time.perf_counter()
+    with open(log, "ab") as out:
+        out.write(f"\n$ {' '.join(command)}\n".encode())
+        out.flush()
+        process = subprocess.Popen(
+            command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=out
+        )
+        try:
+            _, status, usage = os.wait4(process.pid, 0)
+        except BaseException:
+            process.kill()
+            raise
+        process.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.perf_counter() - started
+    text = log.read_text(errors="replace")
+    if process.returncode != 0 or "| ERROR]" in text.rsplit("\n$ ", 1)[-1]:
+        raise AssertionError(f"{' '.join(command)} failed:\n{text[-4000:]}")
+    return wall, usage.ru_utime + usage.ru_stime
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,10 @@ link that ``tools/nbgitpuller_link.py`` makes (the link of TEACHING.md):
 - ada runs lesson 00 from the top, moves its widget, solves the warm-up exercise (the
   check passes) and saves the notebook;
 - the teacher pushes a course update (a new commit in the course repository);
-- the second click merges the update into both copies, and ada's solution is still there.
+- the second click merges the update into both copies, and ada's solution is still there;
+- the teacher collects lesson 00 from the learners' homes, grades it with nbgrader (ada
+  gets the warm-up's point, alan, who did nothing, none) and returns the feedback pages into
+  the homes (``tools/nbgrader_course.py``, as TEACHING.md says).
 
 Every server started here (hub, proxy, the learners' JupyterLab servers and kernels) is
 stopped at the end, also when the test fails; everything they write is in the test's
@@ -28,7 +31,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from _hub import CHP, ClassroomHub, free_ports
-from conftest import REPO, load_tool
+from conftest import REPO, isolated_jupyter_env, load_tool, run_nbgrader
 
 BROWSER_TESTS = REPO / "tests" / "browser"
 sys.path.insert(0, str(BROWSER_TESTS))
@@ -76,6 +79,7 @@ from _lab_page import (  # noqa: E402
 from test_lessons_in_jupyterlab import expected_from_file  # noqa: E402
 
 nbgitpuller_link = load_tool("nbgitpuller_link")
+nbgrader_course = load_tool("nbgrader_course")
 
 LEARNERS = ["ada", "alan"]
 COURSE = "cross-entropy-course"  # the repository's name, hence the learners' folder
@@ -281,6 +285,40 @@ def test_two_learners_pull_the_course_run_a_lesson_and_merge_an_update(
         assert reply.ok, reply.status
         served = nbformat.from_dict(reply.json()["content"])
         assert served.cells[exercise].source == ADAS_ANSWER
+        # The teacher collects lesson 00 from the homes, grades it, returns the feedback.
+        homes = hub.work / "home"
+        course = hub.work / "grading"
+        env = isolated_jupyter_env(hub.work / "grading-jupyter")
+        nbgrader_course.make_course(course, [LESSON])
+        run_nbgrader(["generate_assignment", LESSON], course, env)
+        assert len(nbgrader_course.collect(course, LESSON, homes)) == len(LEARNERS)
+        wall, cpu = run_nbgrader(["autograde", LESSON], course, env)
+        record_timing(
+            f"teacher: collected lesson 00 from {len(LEARNERS)} homes and autograded it in "
+            f"{wall:.1f} s ({cpu:.1f} s of CPU)"
+        )
+        from nbgrader.api import Gradebook
+
+        with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+            score = {
+                user: {
+                    g.name: g.auto_score
+                    for nb in gradebook.find_submission(LESSON, user).notebooks
+                    for g in nb.grades
+                }
+                for user in LEARNERS
+            }
+        assert score["ada"]["check_normalize_weights"] == 1
+        assert score["alan"]["check_normalize_weights"] == 0
+        assert sum(score["alan"].values()) == 0
+        run_nbgrader(["generate_feedback", LESSON], course, env)
+        assert len(nbgrader_course.return_feedback(course, LESSON, homes)) == len(LEARNERS)
+        feedback = {
+            user: (homes / user / f"{COURSE}-feedback" / f"{LESSON}.html").read_text()
+            for user in LEARNERS
+        }
+        assert "normalize_weights: passed" in feedback["ada"]
+        assert "normalize_weights: not attempted" in feedback["alan"]
     finally:
         for context, _ in sessions.values():
             context.close()

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import html
 import os
-import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -32,7 +31,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import HERE, REPO, VENV_BIN, isolated_jupyter_env, load_tool
+from conftest import HERE, REPO, isolated_jupyter_env, load_tool, run_nbgrader
 
 nbgrader_api = pytest.importorskip("nbgrader.api", reason="nbgrader is not installed")
 
@@ -43,7 +42,6 @@ import xent_lessons as xl  # noqa: E402
 nbgrader_course = load_tool("nbgrader_course")
 nbgrader_metadata = load_tool("nbgrader_metadata")
 
-NBGRADER = str(VENV_BIN / "nbgrader")
 LESSONS = nbgrader_course.lessons()
 LEARNERS = ("learner_solutions", "learner_stubs", "learner_mistake")
 WORKERS = max(1, min(2, os.cpu_count() or 1))
@@ -61,30 +59,6 @@ class Graded:
     autograde_seconds: float = 0.0
     autograde_cpu_seconds: float = 0.0
     error: str = ""
-
-
-def run(command, cwd: Path, env: dict) -> tuple[float, float]:
-    """Run an nbgrader command; raise with its output if it fails. Return (wall, CPU) seconds,
-    the CPU time including the kernels it started."""
-    log = cwd / "nbgrader.log"
-    started = time.perf_counter()
-    with open(log, "ab") as out:
-        out.write(f"\n$ {' '.join(command)}\n".encode())
-        out.flush()
-        process = subprocess.Popen(
-            command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=out
-        )
-        try:
-            _, status, usage = os.wait4(process.pid, 0)
-        except BaseException:
-            process.kill()
-            raise
-        process.returncode = os.waitstatus_to_exitcode(status)
-    wall = time.perf_counter() - started
-    text = log.read_text(errors="replace")
-    if process.returncode != 0 or "| ERROR]" in text.rsplit("\n$ ", 1)[-1]:
-        raise AssertionError(f"{' '.join(command)} failed:\n{text[-4000:]}")
-    return wall, usage.ru_utime + usage.ru_stime
 
 
 def function_exercises(nb) -> list[tuple[str, str]]:
@@ -151,7 +125,7 @@ def grade_lesson(lesson: str, work: Path, shared_env: dict) -> Graded:
         course = work / "course"
         nbgrader_course.make_course(course, [lesson])
         env = dict(shared_env)
-        run([NBGRADER, "generate_assignment", lesson], course, env)
+        run_nbgrader(["generate_assignment", lesson], course, env)
         result.release = nbformat.read(course / "release" / lesson / f"{lesson}.ipynb", 4)
 
         solution_nb = nbformat.read(REPO / "notebooks" / "solutions" / f"{lesson}.ipynb", 4)
@@ -161,11 +135,11 @@ def grade_lesson(lesson: str, work: Path, shared_env: dict) -> Graded:
         submit(course, lesson, "learner_stubs", learner_nb)
         submit(course, lesson, "learner_mistake", with_mistake(solution_nb, *result.mistake))
 
-        wall, cpu = run([NBGRADER, "autograde", lesson], course, env)
+        wall, cpu = run_nbgrader(["autograde", lesson], course, env)
         result.autograde_seconds, result.autograde_cpu_seconds = wall, cpu
         result.grades = grades_of(course, lesson)
 
-        run([NBGRADER, "generate_feedback", lesson, "--student", "learner_mistake"], course, env)
+        run_nbgrader(["generate_feedback", lesson, "--student", "learner_mistake"], course, env)
         feedback = course / "feedback" / "learner_mistake" / lesson / f"{lesson}.html"
         result.feedback = feedback.read_text(encoding="utf-8")
     except Exception as exc:  # reported by the lesson's own test
