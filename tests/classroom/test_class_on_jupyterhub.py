@@ -324,12 +324,3 @@ def test_two_learners_pull_the_course_run_a_lesson_and_merge_an_update(
             context.close()
     # Nothing was written into the repository the course came from.
     assert git("status", "--porcelain", cwd=REPO) == repo_status
-
-
-def test_the_link_is_the_one_teaching_md_documents():
-    text = (REPO / "TEACHING.md").read_text()
-    example = nbgitpuller_link.link(
-        "https://hub.example.edu", "https://github.com/ORG/cross-entropy-course"
-    )
-    assert example in text
-    assert "python tools/nbgitpuller_link.py" in text
