@@ -8,6 +8,10 @@ int64 targets, with reduction "mean":
 - forward+grad: ``xl.categorical_cross_entropy_grad(logits, target, return_loss=True)``
   against the same torch loss on a leaf tensor with ``requires_grad`` and
   ``loss.backward()`` (the gradient lands in ``.grad``).
+
+Two-dimensional logits ``(N, C)`` run the row kernels (``_rowwise``); K-dimensional ones
+``(N, C, d1, ..., dk)``, classes on dim 1 as torch takes them, the middle-axis kernels
+(``_middle_axis``).
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import torch.nn.functional as F
 from harness import PeakMemory, Table, measure_peak_memory, time_pair
 
 import xent_lessons as xl
-from xent_lessons import _rowwise
+from xent_lessons import _middle_axis, _rowwise
 
 FORWARD = "forward"
 FORWARD_GRAD = "forward+grad"
@@ -30,37 +34,51 @@ FORWARD_GRAD = "forward+grad"
 
 @dataclass(frozen=True)
 class Case:
-    """One benchmarked shape and mode, with the ratio (ours / torch) it should stay under."""
+    """One benchmarked logits shape and mode, with the ratio (ours / torch) to stay under."""
 
-    n_rows: int
-    n_classes: int
+    shape: tuple[int, ...]  # (N, C) or (N, C, d1, ..., dk)
     mode: str
     target_ratio: float
 
     @property
     def logits_bytes(self) -> int:
-        return self.n_rows * self.n_classes * np.dtype(np.float32).itemsize
+        return int(np.prod(self.shape)) * np.dtype(np.float32).itemsize
+
+    @property
+    def label(self) -> str:
+        return "(" + ", ".join(str(n) for n in self.shape) + ")"
 
 
 # Language-model vocabularies (GPT-2's 50,257 and Llama 3's 128,256 tokens), where the
 # logits are hundreds of MB, and an ImageNet-sized classifier, where each call is short
-# and fixed per-call costs (argument checks, thread hand-offs) weigh more.
+# and fixed per-call costs (argument checks, thread hand-offs) weigh more. Then the same
+# as K-dimensional input, classes on dim 1: a sequence model's (batch, vocab, time), with
+# 4096 and 1024 positions like the 2-D cases, and a segmentation model's (N, C, H, W),
+# 21 classes (PASCAL VOC) at 128 x 128 pixels.
 CASES = [
-    Case(1024, 50257, FORWARD, 1.0),
-    Case(1024, 50257, FORWARD_GRAD, 0.8),
-    Case(256, 128256, FORWARD, 1.0),
-    Case(256, 128256, FORWARD_GRAD, 0.8),
-    Case(4096, 1000, FORWARD, 2.5),
-    Case(4096, 1000, FORWARD_GRAD, 2.5),
+    Case((1024, 50257), FORWARD, 0.5),
+    Case((1024, 50257), FORWARD_GRAD, 0.8),
+    Case((256, 128256), FORWARD, 0.5),
+    Case((256, 128256), FORWARD_GRAD, 0.8),
+    Case((4096, 1000), FORWARD, 1.2),
+    Case((4096, 1000), FORWARD_GRAD, 1.2),
+    Case((32, 1000, 128), FORWARD, 1.5),
+    Case((32, 1000, 128), FORWARD_GRAD, 1.5),
+    Case((16, 50257, 64), FORWARD, 1.5),
+    Case((16, 50257, 64), FORWARD_GRAD, 1.5),
+    Case((8, 21, 128, 128), FORWARD, 1.5),
+    Case((8, 21, 128, 128), FORWARD_GRAD, 1.5),
 ]
 
 
-def make_inputs(n_rows: int, n_classes: int, seed: int = 0):
-    """Float32 logits (standard normal times 2, every page written) and int64 targets."""
+def make_inputs(shape, seed: int = 0):
+    """Float32 logits (standard normal times 2, every page written) and int64 targets
+    (of the logits' shape without dim 1)."""
+    shape = tuple(shape)
     rng = np.random.default_rng(seed)
-    logits = rng.standard_normal((n_rows, n_classes), dtype=np.float32)
+    logits = rng.standard_normal(shape, dtype=np.float32)
     logits *= 2
-    target = rng.integers(0, n_classes, n_rows)
+    target = rng.integers(0, shape[1], (shape[0], *shape[2:]))
     return logits, target
 
 
@@ -88,25 +106,29 @@ def torch_call(mode: str, logits: np.ndarray, target: np.ndarray):
 
 
 def kernel_call(mode: str, logits: np.ndarray, target: np.ndarray):
-    """The row kernel alone (no argument checks), for the memory notes below the table."""
+    """The forward's kernel alone (no argument checks), for the memory notes below the table."""
     del mode, target  # the forward kernel needs neither
-    return lambda: _rowwise.row_logsumexp(logits)
+    if logits.ndim == 2:
+        return lambda: _rowwise.row_logsumexp_unshifted(logits)
+    n, c = logits.shape[:2]
+    return lambda: _middle_axis.MiddleAxisLogits(logits.reshape(n, c, -1)).logsumexp_parts()
 
 
 _CALLS = {"ours": ours_call, "torch": torch_call, "kernel": kernel_call}
 
 
-def prepare_memory_case(impl: str, mode: str, n_rows: int, n_classes: int):
+def prepare_memory_case(impl: str, mode: str, shape: list[int]):
     """Inputs and callables for ``memory_probe.py``: ``(warm_up, measured)``.
 
-    The warm-up runs the same code on the first rows only (at least 2**20 elements, so that
-    it also starts the thread pools): enough to initialise both libraries without raising
-    the resident set by much.
+    The warm-up runs the same code on the first samples only (at least 2**20 elements, so
+    that it also starts the thread pools): enough to initialise both libraries without
+    raising the resident set by much.
     """
-    logits, target = make_inputs(n_rows, n_classes)
-    warm_rows = min(n_rows, -(-(1 << 20) // n_classes))
+    logits, target = make_inputs(shape)
+    per_sample = logits[0].size
+    warm = min(logits.shape[0], -(-(1 << 20) // per_sample))
     make = _CALLS[impl]
-    return make(mode, logits[:warm_rows], target[:warm_rows]), make(mode, logits, target)
+    return make(mode, logits[:warm], target[:warm]), make(mode, logits, target)
 
 
 def check_agreement(logits: np.ndarray, target: np.ndarray) -> None:
@@ -134,7 +156,7 @@ def run_section(options) -> Table:
     table = Table(
         title="Cross-entropy, class-index targets, float32, reduction='mean'",
         columns=[
-            "shape (N, C)",
+            "logits shape",
             "mode",
             "ours (ms)",
             "torch (ms)",
@@ -147,11 +169,11 @@ def run_section(options) -> Table:
     )
     settings = _speed_settings(options.quick)
     timings = {}
-    shapes = list(dict.fromkeys((case.n_rows, case.n_classes) for case in CASES))
-    for n_rows, n_classes in shapes:
-        logits, target = make_inputs(n_rows, n_classes)
+    shapes = list(dict.fromkeys(case.shape for case in CASES))
+    for shape in shapes:
+        logits, target = make_inputs(shape)
         check_agreement(logits, target)
-        for case in [c for c in CASES if (c.n_rows, c.n_classes) == (n_rows, n_classes)]:
+        for case in [c for c in CASES if c.shape == shape]:
             timings[case] = time_pair(
                 ours_call(case.mode, logits, target),
                 torch_call(case.mode, logits, target),
@@ -166,7 +188,7 @@ def run_section(options) -> Table:
         unmeasured = PeakMemory(None, case.logits_bytes)
         table.rows.append(
             [
-                f"({case.n_rows}, {case.n_classes})",
+                case.label,
                 case.mode,
                 f"{ours_ms:.2f}",
                 f"{torch_ms:.2f}",
@@ -184,12 +206,13 @@ def run_section(options) -> Table:
     )
     if options.memory:
         kernel = ", ".join(
-            f"({case.n_rows}, {case.n_classes}): {peak.describe()}"
+            f"{case.label}: {peak.describe()}"
             for (impl, case), peak in memory.items()
             if impl == "kernel"
         )
         table.notes.append(
-            f"The forward's row kernel alone (_rowwise.row_logsumexp) peaks at {kernel}."
+            "The forward's kernel alone (_rowwise.row_logsumexp_unshifted, "
+            f"_middle_axis.MiddleAxisLogits.logsumexp_parts) peaks at {kernel}."
         )
     table.notes.append(
         f"torch {torch.__version__} with {torch.get_num_threads()} intra-op threads; "
@@ -209,12 +232,7 @@ def _peak_memories() -> dict:
 
     def probe(job):
         impl, case = job
-        params = {
-            "impl": impl,
-            "mode": case.mode,
-            "n_rows": case.n_rows,
-            "n_classes": case.n_classes,
-        }
+        params = {"impl": impl, "mode": case.mode, "shape": list(case.shape)}
         return measure_peak_memory(["cross_entropy_bench", json.dumps(params)], case.logits_bytes)
 
     with ThreadPoolExecutor(max_workers=_rowwise._n_workers()) as pool:

@@ -216,4 +216,30 @@ def machine_description() -> str:
     memory = ""
     if hasattr(os, "sysconf") and "SC_PHYS_PAGES" in os.sysconf_names:
         memory = f", {os.sysconf('SC_PHYS_PAGES') * os.sysconf('SC_PAGE_SIZE') / 2**30:.0f} GiB"
-    return f"CPU: {model}, {cores} cores available{memory}; Python {platform.python_version()}"
+    line = f"CPU: {model}, {cores} cores available{memory}; Python {platform.python_version()}"
+    return line + blas_description()
+
+
+def blas_description() -> str:
+    """NumPy's BLAS and the kernel it runs, from threadpoolctl when it is installed.
+
+    OPENBLAS_CORETYPE (with OPENBLAS_L2_SIZE), set on some machines because older
+    OpenBLAS builds compute wrong results there, makes a current NumPy's OpenBLAS run an
+    older, slower kernel: say so, so that a reader can tell which one was measured.
+    """
+    import numpy as np
+
+    forced = {k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if k in os.environ}
+    text = f"; NumPy {np.__version__}"
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        info = []
+    else:
+        info = [i for i in threadpool_info() if i.get("user_api") == "blas"]
+    if info:
+        text += f", {info[0].get('internal_api')} {info[0].get('version')} running its "
+        text += f"{info[0].get('architecture')} kernel"
+    if forced:
+        text += " (forced by " + ", ".join(f"{k}={v}" for k, v in forced.items()) + ")"
+    return text

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import cross_entropy_bench
+import linear_cross_entropy_bench
 import widget_bench
 from harness import OtherLoad, Table, machine_description
 
@@ -33,6 +34,7 @@ class Section:
 
 SECTIONS = [
     Section("cross-entropy", cross_entropy_bench.run_section),
+    Section("linear-cross-entropy", linear_cross_entropy_bench.run_section),
     Section("widgets", widget_bench.run_section),
 ]
 

@@ -22,9 +22,9 @@ def case(id_, call, exc, match):
 
 
 WRONG_SHAPES = [
-    case("ce-3d-logits", lambda: xl.categorical_cross_entropy(np.zeros((2, 3, 4)), Y), ValueError, r"logits must have shape \(N, C\)"),
-    case("ce-grad-3d-logits", lambda: xl.categorical_cross_entropy_grad(np.zeros((2, 3, 4)), Y), ValueError, r"logits must have shape"),
-    case("ce-scalar-logits", lambda: xl.categorical_cross_entropy(1.0, 0), ValueError, r"logits must have shape"),
+    case("ce-3d-logits-2d-target-missing", lambda: xl.categorical_cross_entropy(np.zeros((2, 3, 4)), Y), ValueError, r"target must have shape \(2, 4\), the logits' shape without its class axis"),
+    case("ce-grad-3d-logits-1d-target", lambda: xl.categorical_cross_entropy_grad(np.zeros((2, 3, 4)), Y), ValueError, r"target must have shape \(2, 4\)"),
+    case("ce-scalar-logits", lambda: xl.categorical_cross_entropy(1.0, 0), ValueError, r"logits must have shape \(C,\), \(N, C\) or \(N, C, d1, ..., dk\) with the classes on dim 1; got a scalar"),
     case("ce-too-many-targets", lambda: xl.categorical_cross_entropy(Z, [0, 1, 2]), ValueError, r"target must have shape \(2,\)"),
     case("ce-too-few-targets", lambda: xl.categorical_cross_entropy(Z, [0]), ValueError, r"target must have shape \(2,\)"),
     case("ce-2d-index-target", lambda: xl.categorical_cross_entropy(Z, [[0], [1]]), ValueError, r"target must have shape \(2,\)"),
@@ -32,7 +32,8 @@ WRONG_SHAPES = [
     case("ce-single-sample-two-targets", lambda: xl.categorical_cross_entropy(Z[0], [0, 1]), ValueError, r"target must have shape \(1,\)"),
     case("ce-grad-too-few-targets", lambda: xl.categorical_cross_entropy_grad(Z, [1]), ValueError, r"target must have shape"),
     case("nll-too-few-targets", lambda: xl.nll_loss(Z, [0]), ValueError, r"target must have shape"),
-    case("nll-3d", lambda: xl.nll_loss(np.zeros((1, 2, 2)), [0]), ValueError, r"log_probs must have shape"),
+    case("nll-3d-1d-target", lambda: xl.nll_loss(np.zeros((1, 2, 2)), [0]), ValueError, r"target must have shape \(1, 2\)"),
+    case("nll-scalar", lambda: xl.nll_loss(-1.0, 0), ValueError, r"log_probs must have shape"),
     case("bce-mismatched-lengths", lambda: xl.binary_cross_entropy([0.5, 0.5], [1.0]), ValueError, r"target must have the same shape as probs"),
     case("bce-logits-mismatched", lambda: xl.binary_cross_entropy_with_logits([[0.5, 0.5]], [1.0, 0.0, 1.0]), ValueError, r"target must have the same shape as logits"),
     case("bce-logits-grad-mismatched", lambda: xl.binary_cross_entropy_with_logits_grad([0.5], [1.0, 0.0]), ValueError, r"target must have the same shape as logits"),
@@ -160,21 +161,31 @@ BAD_BASES = [
     case("surprisal-base-bool", lambda: xl.surprisal(0.5, base=True), TypeError, r"base must be a real number"),
 ]
 
+# Empty batches are valid (tests/test_empty_batches.py); what is empty where something is
+# needed is not: a class axis of size 0 under positions that need a class, a target that
+# is empty for non-empty logits, a distribution with no outcomes, an empty weight.
 EMPTY = [
-    case("ce-empty-logits", lambda: xl.categorical_cross_entropy(np.empty((0, 3)), np.empty(0, int)), ValueError, r"logits is empty"),
-    case("ce-no-classes", lambda: xl.categorical_cross_entropy(np.empty((2, 0)), Y), ValueError, r"logits is empty"),
-    case("ce-empty-target", lambda: xl.categorical_cross_entropy(Z, []), ValueError, r"target is empty"),
+    case("ce-no-classes", lambda: xl.categorical_cross_entropy(np.empty((2, 0)), Y), ValueError, r"logits is empty along its class axis \(dim 1\)"),
+    case("ce-kdim-no-classes", lambda: xl.categorical_cross_entropy(np.empty((2, 0, 3)), np.zeros((2, 3), int)), ValueError, r"logits is empty along its class axis"),
+    case("ce-empty-target", lambda: xl.categorical_cross_entropy(Z, []), ValueError, r"target is empty; expected class indices of shape \(2,\) or class probabilities"),
+    case("ce-empty-int-target", lambda: xl.categorical_cross_entropy(Z, np.empty(0, int)), ValueError, r"target must have shape \(2,\)"),
     case("ce-grad-empty-logits", lambda: xl.categorical_cross_entropy_grad([], 0), ValueError, r"logits is empty"),
-    case("nll-empty", lambda: xl.nll_loss(np.empty((0, 2)), np.empty(0, int)), ValueError, r"log_probs is empty"),
-    case("bce-empty", lambda: xl.binary_cross_entropy([], []), ValueError, r"probs is empty"),
-    case("bce-logits-empty", lambda: xl.binary_cross_entropy_with_logits([], []), ValueError, r"logits is empty"),
-    case("softmax-empty", lambda: xl.softmax([]), ValueError, r"z is empty"),
-    case("logsumexp-empty", lambda: xl.logsumexp(np.empty((2, 0))), ValueError, r"z is empty"),
-    case("sigmoid-empty", lambda: xl.sigmoid([]), ValueError, r"z is empty"),
-    case("surprisal-empty", lambda: xl.surprisal([]), ValueError, r"p is empty"),
-    case("entropy-empty", lambda: xl.entropy([]), ValueError, r"p is empty"),
-    case("kl-empty-q", lambda: xl.kl_divergence([1.0], []), ValueError, r"q is empty"),
+    case("nll-no-classes", lambda: xl.nll_loss(np.empty((2, 0)), [0, 0]), ValueError, r"log_probs is empty along its class axis"),
+    case("entropy-empty", lambda: xl.entropy([]), ValueError, r"p is empty along axis 0: a distribution needs at least one outcome"),
+    case("entropy-no-outcomes", lambda: xl.entropy(np.empty((3, 0))), ValueError, r"p is empty along axis 1"),
+    case("kl-empty-q", lambda: xl.kl_divergence([1.0], []), ValueError, r"p and q must have the same shape"),
     case("ce-empty-weight", lambda: xl.categorical_cross_entropy(Z, Y, weight=[]), ValueError, r"weight is empty"),
+    case("numerical-gradient-empty-x", lambda: xl.numerical_gradient(np.sum, []), ValueError, r"x is empty"),
+]
+
+# Functions of a distribution or of a row of logits need an axis: a scalar is not one.
+SCALARS = [
+    case("entropy", lambda: xl.entropy(0.5), ValueError, r"p is a scalar \(0.5\); expected an array with the probabilities of one distribution along `axis`"),
+    case("cross-entropy", lambda: xl.cross_entropy(1.0, 1.0), ValueError, r"p is a scalar"),
+    case("kl-q", lambda: xl.kl_divergence([1.0], 1.0), ValueError, r"q is a scalar"),
+    case("softmax", lambda: xl.softmax(3.0), ValueError, r"z is a scalar \(3.0\); expected an array with the classes along `axis`"),
+    case("log-softmax", lambda: xl.log_softmax(np.float32(2.0)), ValueError, r"z is a scalar"),
+    case("logsumexp", lambda: xl.logsumexp(np.array(1.0)), ValueError, r"z is a scalar"),
 ]
 
 BAD_WEIGHTS = [
@@ -282,6 +293,11 @@ def test_log_base_must_be_positive_and_not_one(call, exc, match):
 
 @pytest.mark.parametrize(("call", "exc", "match"), EMPTY)
 def test_empty_arrays(call, exc, match):
+    _check(call, exc, match)
+
+
+@pytest.mark.parametrize(("call", "exc", "match"), SCALARS)
+def test_scalars_where_an_axis_is_needed(call, exc, match):
     _check(call, exc, match)
 
 

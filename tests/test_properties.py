@@ -271,7 +271,9 @@ def test_gradient_rows_sum_to_zero_with_any_weights_and_label_smoothing(case):
     grad = xl.categorical_cross_entropy_grad(logits, target, **kwargs)
     scale = np.abs(grad).sum(axis=1)
     assert np.all(np.abs(grad.sum(axis=1)) <= 1e-14 * (1 + scale))
-    assert np.any(grad != 0) or kwargs.get("ignore_index") == -1
+    # All zero only where every row is ignored or the model already is the target.
+    model_is_target = target.ndim == 2 and np.allclose(xl.softmax(logits), target, atol=1e-15)
+    assert np.any(grad != 0) or kwargs.get("ignore_index") == -1 or model_is_target
 
 
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])

@@ -58,11 +58,14 @@ __all__ = [
     "info_nce_bound",
     "info_nce_loss",
     "kl_divergence",
+    "linear_cross_entropy",
+    "linear_cross_entropy_grad",
     "log_sigmoid",
     "log_softmax",
     "logsumexp",
     "nll_loss",
     "numerical_gradient",
+    "peak_memory",
     "sigmoid",
     "sigmoid_focal_loss",
     "sigmoid_focal_loss_grad",
@@ -82,7 +85,20 @@ _LAZY_SUBMODULES = {
 }
 
 
+# Functions of modules that lesson 12 brought (and a few notebooks use), loaded on first
+# use so that they add nothing to the import of the package.
+_LAZY_FUNCTIONS = {
+    "linear_cross_entropy": "fused_linear",
+    "linear_cross_entropy_grad": "fused_linear",
+    "peak_memory": "memory",
+}
+
+
 def __getattr__(name):
+    if name in _LAZY_FUNCTIONS:
+        value = getattr(import_module(f".{_LAZY_FUNCTIONS[name]}", __name__), name)
+        globals()[name] = value
+        return value
     if name in _LAZY_SUBMODULES:
         module = import_module(f".{name}", __name__)
         globals()[name] = module
@@ -91,4 +107,4 @@ def __getattr__(name):
 
 
 def __dir__():
-    return sorted(set(globals()) | _LAZY_SUBMODULES)
+    return sorted(set(globals()) | _LAZY_SUBMODULES | set(_LAZY_FUNCTIONS))

@@ -10,24 +10,30 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _rowwise
 from ._validation import (
+    as_array,
     as_class_weight,
     as_float_array,
+    check_bool,
     check_ignore_index,
+    check_no_pos_inf,
     check_positive_scalar,
     check_reduction,
     check_unit_scalar,
+    is_torch_tensor,
+    to_output,
 )
 from .losses import (
     IndexTarget,
     binary_cross_entropy_with_logits,
+    binary_inputs,
+    binary_weights,
     categorical_cross_entropy,
     check_logit_rows,
+    class_layout,
     confident_rows,
     index_target_loss,
     is_probability_target,
-    logits_as_rows,
     probability_target,
     refine_log_sum,
 )
@@ -54,15 +60,21 @@ def categorical_cross_entropy_grad(
     Parameters
     ----------
     logits, target, weight, ignore_index, reduction, label_smoothing
-        As in :func:`~xent_lessons.categorical_cross_entropy`.
+        As in :func:`~xent_lessons.categorical_cross_entropy`: logits ``(N, C)``, ``(C,)``
+        or ``(N, C, d1, ..., dk)`` with the classes on dim 1, index or probability targets,
+        torch tensors, float16 to float64, empty batches.
     return_loss : bool, optional
-        Also return the loss, computed in the same pass (``(loss, grad)``).
+        Also return the loss, computed in the same pass (``(loss, grad)``). Only ``True``
+        or ``False``.
 
     Returns
     -------
     ndarray or (float or ndarray, ndarray)
-        ``dL/dlogits``, the logits' shape and dtype. For ``reduction="none"`` it is the
-        gradient of the sum of the per-row losses (autograd's ``loss.backward(ones)``).
+        ``dL/dlogits``, the logits' shape and dtype (float16 in, float16 out). For
+        ``reduction="none"`` it is the gradient of the sum of the per-position losses
+        (autograd's ``loss.backward(ones)``). Where the mean divides by 0 (weights that
+        are 0 at every target), the loss is NaN and so is the gradient at every position
+        that counts, as in autograd; ignored positions get 0.
 
     Notes
     -----
@@ -93,42 +105,52 @@ def categorical_cross_entropy_grad(
     reduction = check_reduction(reduction)
     smoothing = check_unit_scalar(label_smoothing, "label_smoothing")
     ignore_index = check_ignore_index(ignore_index)
-    z, single = logits_as_rows(logits)
-    n_rows, n_classes = z.shape
-    if is_probability_target(target):
-        t = probability_target(target, z, single, ignore_index, smoothing)
+    return_loss = check_bool(return_loss, "return_loss")
+    target = as_array(target, "target")
+    index_target = not is_probability_target(target)
+    layout = class_layout(logits, check_nan=not index_target)
+    n_classes = layout.n_classes
+    if not index_target:
+        z = layout.rows
+        t = probability_target(target, layout, ignore_index, smoothing)
         w = as_class_weight(weight, n_classes, z.dtype)
         check_logit_rows(z)
         wt = t if w is None else t * w
         grad = _softmax_times_mass_minus_target(z, wt)
-        if reduction == "mean":
-            grad /= z.dtype.type(n_rows)
+        if reduction == "mean" and z.shape[0]:
+            grad /= z.dtype.type(z.shape[0])
+        grad = layout.from_rows(grad)
         loss = None
         if return_loss:
             loss = categorical_cross_entropy(
                 logits, target, weight, ignore_index, reduction, label_smoothing
             )
     else:
-        target = IndexTarget.build(target, z, single, weight, ignore_index)
+        target = IndexTarget.build(target, layout, weight, ignore_index)
         # What each row's terms are divided by: the weighted mean's denominator, or 1.
-        # A mean over only ignored rows is 0 / 0; its gradient is 0, as autograd's is.
+        # A mean whose denominator is 0 is 0 / 0 = NaN; as in autograd, its gradient is
+        # NaN on the rows that count and 0 on ignored rows (all of them, when every row is
+        # ignored).
         per_row = 1.0
         if reduction == "mean" and target.denominator != 0:
             per_row = 1.0 / target.denominator
         elif reduction == "mean":
-            per_row = 0.0
+            per_row = np.where(target.valid, np.nan, 0.0)
         valid = target.valid.astype(np.float64)
         target_scale = (1 - smoothing) * target.row_weight * per_row
         class_offset = offset_scale = None
         row_scale = target_scale
         if smoothing > 0:
-            class_offset = np.ones(n_classes, z.dtype) if target.weight is None else target.weight
+            class_offset = (
+                np.ones(n_classes, layout.z.dtype) if target.weight is None else target.weight
+            )
             offset_scale = (smoothing / n_classes) * valid * per_row
             row_scale = target_scale + offset_scale * float(class_offset.sum(dtype=np.float64))
-        lse_parts, grad = _rowwise.softmax_scaled_minus_target(
-            z, target.index, row_scale, target_scale, class_offset, offset_scale
+        kernels = layout.kernels
+        lse_parts, grad = kernels.softmax_scaled_minus_target(
+            target.index, row_scale, target_scale, class_offset, offset_scale
         )
-        rows, r = confident_rows(z, target, lse_parts)
+        rows, r, target_logit = confident_rows(kernels, target, lse_parts)
         if r is not None:
             # At a confident target q_y - 1 = -r / (1 + r); the kernel's 1 / (1 + r) - 1
             # cancels. Recompute grad[y] = target_scale (q_y - 1) + offset_scale (W q_y - w_y).
@@ -137,12 +159,21 @@ def categorical_cross_entropy_grad(
             if class_offset is not None:
                 total = float(class_offset.sum(dtype=np.float64))
                 value = value + offset_scale[rows] * (total / (1 + r) - class_offset[y])
-            grad[rows, y] = value
-            lse_parts = refine_log_sum(lse_parts, rows, r)
+            kernels.set_at_targets(grad, rows, target.index, value)
+            lse_parts = refine_log_sum(lse_parts, rows, r, target_logit)
         loss = None
         if return_loss:
-            loss = index_target_loss(z, lse_parts, target, reduction, smoothing, single)
-    grad = grad.reshape(n_classes) if single else grad
+            if layout.middle_axis and (smoothing > 0 or layout.z.dtype == np.float64):
+                # The smoothing term sums z_c - max, and float64 rounds as torch with the
+                # max shift: the middle-axis gradient kernel sums exp(z) unshifted, so the
+                # loss takes the column maxima in a pass of its own.
+                lse_parts = refine_log_sum(
+                    kernels.logsumexp_parts(with_max=True), rows, r, target_logit
+                )
+            loss = index_target_loss(
+                kernels, lse_parts, target_logit, target, reduction, smoothing, layout
+            )
+        grad = layout.from_kernels(grad)
     return (loss, grad) if return_loss else grad
 
 
@@ -178,12 +209,13 @@ def binary_cross_entropy_with_logits_grad(
     logits, target, weight, pos_weight, reduction
         As in :func:`~xent_lessons.binary_cross_entropy_with_logits`.
     return_loss : bool, optional
-        Also return the loss (``(loss, grad)``).
+        Also return the loss (``(loss, grad)``). Only ``True`` or ``False``.
 
     Returns
     -------
     ndarray or (float or ndarray, ndarray)
-        ``dL/dlogits``, the logits' shape and dtype; for ``"none"``, the gradient of the sum.
+        ``dL/dlogits``, the logits' shape and dtype (float16 in, float16 out); for
+        ``"none"``, the gradient of the sum.
 
     Notes
     -----
@@ -199,22 +231,55 @@ def binary_cross_entropy_with_logits_grad(
     array([-0.25,  0.25])
     """
     reduction = check_reduction(reduction)
-    loss = binary_cross_entropy_with_logits(logits, target, weight, pos_weight, reduction)
-    x = as_float_array(logits, "logits")
-    t = as_float_array(target, "target").astype(x.dtype, copy=False)
+    return_loss = check_bool(return_loss, "return_loss")
+    x, t, out_dtype = binary_inputs(logits, target, "logits")
+    check_no_pos_inf(x, "logits")
+    w, pw = binary_weights(weight, pos_weight, x.shape, x.dtype)
     e = np.exp(-np.abs(x))  # no overflow, and no +inf when x is -inf
     sig_x = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
     sig_neg_x = np.where(x >= 0, e / (1 + e), 1 / (1 + e))
-    pos_coef = t if pos_weight is None else np.asarray(pos_weight, dtype=x.dtype) * t
+    pos_coef = t if pw is None else pw * t
     # (1 - t) sigma(x) - p_w t sigma(-x): two terms that never cancel for t = 0 or 1, where
     # (1 - t) - l_p sigma(-x) loses sigma(x) = 3.7e-44 at x = -100 in 1 - sigma(-x).
     grad = (1 - t) * sig_x - pos_coef * sig_neg_x
-    if weight is not None:
-        grad = grad * np.asarray(weight, dtype=x.dtype)
+    if w is not None:
+        grad = grad * w
     grad = np.broadcast_to(grad, x.shape).astype(x.dtype)
-    if reduction == "mean":
+    if reduction == "mean" and x.size:
         grad /= x.dtype.type(x.size)
-    return (loss, grad) if return_loss else grad
+    grad = to_output(grad, out_dtype)
+    if not return_loss:
+        return grad
+    return binary_cross_entropy_with_logits(logits, target, weight, pos_weight, reduction), grad
+
+
+def _value_of_f(value, where: str) -> float:
+    """``f``'s result as a float, or an error that says what ``f`` returned instead."""
+    if is_torch_tensor(value):
+        value = as_array(value, "f's result")
+    if value is None or isinstance(value, str | bytes | bool | np.bool_):
+        shown = "None (a missing return?)" if value is None else repr(value)
+        raise TypeError(f"f must return a real number; got {shown} {where}")
+    try:
+        arr = np.asarray(value)
+    except Exception:  # anything np.asarray cannot read is not a number
+        arr = np.asarray(None)
+    if arr.dtype.kind == "c":
+        raise TypeError(f"f must return a real number; got the complex {value!r} {where}")
+    if arr.dtype.kind not in "iuf":
+        raise TypeError(f"f must return a real number; got {type(value).__name__} {where}")
+    if arr.size != 1:
+        raise TypeError(
+            f"f must return a single number (a scalar function); got an array of shape "
+            f"{arr.shape} {where}"
+        )
+    number = float(arr.reshape(()))
+    if not np.isfinite(number):
+        raise ValueError(
+            f"f returned {number} {where}: finite differences need f to be finite at x and "
+            "within eps of it"
+        )
+    return number
 
 
 def numerical_gradient(f, x, eps=1e-6):
@@ -223,16 +288,27 @@ def numerical_gradient(f, x, eps=1e-6):
     Parameters
     ----------
     f : callable
-        Takes an array shaped like ``x`` and returns a number.
+        Takes an array shaped like ``x`` (float64) and returns one real number (a Python
+        or NumPy scalar, a size-1 array, or a 0-d torch tensor). It must not change its
+        argument in place, and must be finite at ``x`` and within ``eps`` of it.
     x : array_like
         Where to take the gradient (copied to float64; not modified).
     eps : float, optional
-        The step :math:`h`.
+        The step :math:`h`, at least the float64 spacing of ``x``'s entries (else
+        ``x + h`` rounds back to ``x``) and small enough that ``x ± h`` is finite.
 
     Returns
     -------
     ndarray
         Float64 array of ``x``'s shape.
+
+    Raises
+    ------
+    TypeError
+        If ``f`` returns None, a string, a complex number or an array of more than one value.
+    ValueError
+        If ``f`` returns NaN or inf, changes its argument, or ``eps`` is too small or too
+        large for ``x`` (each message names ``f`` or ``eps`` and the entry of ``x``).
 
     Notes
     -----
@@ -240,7 +316,9 @@ def numerical_gradient(f, x, eps=1e-6):
 
     The error is :math:`O(h^2)` from truncation plus :math:`O(\epsilon_{mach} / h)` from
     rounding, so :math:`h = 10^{-6}` in float64 gives about 8 to 10 correct digits. It costs
-    two calls of ``f`` per element: a check, not a way to train.
+    two calls of ``f`` per element: a check, not a way to train. The difference is divided
+    by the step actually taken, ``(x_k + h) - (x_k - h)`` in float64, which is ``2h`` up to
+    rounding; ``f`` gets a fresh copy of the shifted point on every call.
 
     Examples
     --------
@@ -251,16 +329,47 @@ def numerical_gradient(f, x, eps=1e-6):
         raise TypeError(f"f must be callable; got {type(f).__name__}")
     eps = check_positive_scalar(eps, "eps")
     x = as_float_array(x, "x").astype(np.float64)  # a copy: the caller's array is left alone
+    if not np.isfinite(x).all():
+        raise ValueError("x must be finite: finite differences need f to be defined around x")
     grad = np.empty_like(x)
     flat_x, flat_g = x.reshape(-1), grad.reshape(-1)
+
+    def call_f(where):
+        argument = x.copy()
+        value = f(argument)
+        if not np.array_equal(argument, x):
+            raise ValueError(
+                f"f changed its argument in place {where}; numerical_gradient gives f a copy, "
+                "but a function that edits its input cannot be differentiated this way: "
+                "compute on a copy inside f (v = v.copy()) or without assignments into v"
+            )
+        return _value_of_f(value, where)
+
     for k in range(flat_x.size):
         original = flat_x[k]
-        flat_x[k] = original + eps
-        f_plus = float(f(x))
-        flat_x[k] = original - eps
-        f_minus = float(f(x))
+        index = np.unravel_index(k, x.shape) if x.ndim != 1 else (k,)
+        entry = f"x[{', '.join(str(int(i)) for i in index)}]" if x.ndim else "x"
+        with np.errstate(over="ignore"):  # an overflow is reported just below
+            plus, minus = original + eps, original - eps
+        if not (np.isfinite(plus) and np.isfinite(minus)):
+            raise ValueError(
+                f"eps={eps!r} is too large for {entry}={float(original)!r}: "
+                "x ± eps overflows float64"
+            )
+        step = plus - minus  # the step actually taken: 2 * eps, up to rounding
+        if step == 0:
+            raise ValueError(
+                f"eps={eps!r} is too small for {entry}={float(original)!r}: "
+                "x ± eps rounds back to x "
+                f"(float64's spacing there is {np.spacing(abs(original)):.3g}), so the "
+                "difference would be 0; use an eps of about 1e-6 * max(1, |x|)"
+            )
+        flat_x[k] = plus
+        f_plus = call_f(f"at {entry} + eps")
+        flat_x[k] = minus
+        f_minus = call_f(f"at {entry} - eps")
         flat_x[k] = original
-        flat_g[k] = (f_plus - f_minus) / (2 * eps)
+        flat_g[k] = (f_plus - f_minus) / step
     return grad
 
 
@@ -270,9 +379,10 @@ def gradient_check(f, grad_f, x, eps=1e-6):
     Parameters
     ----------
     f : callable
-        The scalar function.
+        The scalar function (see :func:`numerical_gradient` for what it must return).
     grad_f : callable
-        Its claimed gradient: takes ``x``, returns an array of ``x``'s shape.
+        Its claimed gradient: takes ``x`` (a float64 copy), returns a real array of ``x``'s
+        shape with finite entries.
     x : array_like
         Where to compare.
     eps : float, optional
@@ -284,6 +394,13 @@ def gradient_check(f, grad_f, x, eps=1e-6):
         The largest difference relative to the size of the gradient,
         :math:`\max_k |a_k - n_k| \,/\, \max_k \max(|a_k|, |n_k|)` (0 when both are 0):
         below about 1e-7 the gradient is right; above 1e-3 it is almost surely wrong.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For what :func:`numerical_gradient` rejects, and when ``grad_f`` returns something
+        other than a finite real array of ``x``'s shape (a complex gradient is an error,
+        not silently cut to its real part).
 
     Notes
     -----
@@ -302,11 +419,24 @@ def gradient_check(f, grad_f, x, eps=1e-6):
     if not callable(grad_f):
         raise TypeError(f"grad_f must be callable; got {type(grad_f).__name__}")
     numeric = numerical_gradient(f, x, eps)
-    analytic = np.asarray(grad_f(as_float_array(x, "x").astype(np.float64)), dtype=np.float64)
+    claimed = grad_f(as_float_array(x, "x").astype(np.float64))
+    if claimed is None:
+        raise TypeError(f"grad_f must return an array of x's shape {numeric.shape}; got None")
+    claimed = as_array(claimed, "grad_f's result")
+    if claimed.dtype.kind == "c":
+        raise TypeError(
+            "grad_f returned complex values; expected a real gradient (the imaginary part "
+            "would be silently dropped)"
+        )
+    if claimed.dtype.kind not in "biuf":
+        raise TypeError(f"grad_f must return an array of real numbers; got dtype {claimed.dtype}")
+    analytic = claimed.astype(np.float64)
     if analytic.shape != numeric.shape:
         raise ValueError(
             f"grad_f must return an array of x's shape {numeric.shape}; got {analytic.shape}"
         )
+    if not np.isfinite(analytic).all():
+        raise ValueError("grad_f returned NaN or inf; expected a finite gradient")
     scale = max(np.max(np.abs(analytic)), np.max(np.abs(numeric)))
     if scale == 0:
         return 0.0

@@ -3,6 +3,13 @@
 All quantities are in nats (natural log) unless ``base`` is given; ``base=2`` gives bits.
 The conventions are the ones of information theory: ``0 · log 0 = 0``, and a model that
 gives probability 0 to something that happens pays an infinite price (``inf``, no warning).
+
+What each function accepts: array-likes and torch tensors (also with
+``requires_grad=True``), in float16 (computed in float32, returned as float16), float32 or
+float64 (kept). A distribution sums to 1 to the precision it was given in: within 1e-6
+for float64, 1e-4 for float32 and 5e-3 for float16 (see ``_validation.sum_tolerance``).
+An empty batch of distributions (shape ``(0, C)``) gives an empty result; a distribution
+with no outcomes, or a scalar where a distribution is expected, is an error.
 """
 
 from __future__ import annotations
@@ -10,11 +17,13 @@ from __future__ import annotations
 import numpy as np
 
 from ._validation import (
-    as_float_array,
+    as_real_array,
     check_axis,
     check_base,
     check_distribution,
     check_in_unit_interval,
+    check_not_scalar,
+    to_output,
     to_python_scalar,
 )
 
@@ -34,16 +43,19 @@ def _xlogy(x, y):
 
 
 def _pair(p, q, axis):
-    p = as_float_array(p, "p")
-    q = as_float_array(q, "q")
+    p, p_out = as_real_array(p, "p")
+    q, q_out = as_real_array(q, "q")
+    check_not_scalar(p, "p", "the probabilities of one distribution")
+    check_not_scalar(q, "q", "the probabilities of one distribution")
     if p.shape != q.shape:
         raise ValueError(f"p and q must have the same shape; got p {p.shape} and q {q.shape}")
-    dtype = np.result_type(p, q)
-    p, q = p.astype(dtype, copy=False), q.astype(dtype, copy=False)
     axis = check_axis(axis, p.ndim)
-    check_distribution(p, "p", axis)
-    check_distribution(q, "q", axis)
-    return p, q, axis
+    # Each is checked to its own precision, then both computed in the wider type.
+    check_distribution(p, "p", axis, given_dtype=p_out)
+    check_distribution(q, "q", axis, given_dtype=q_out)
+    dtype = np.result_type(p, q)
+    out_dtype = np.result_type(p_out, q_out)
+    return p.astype(dtype, copy=False), q.astype(dtype, copy=False), axis, out_dtype
 
 
 def surprisal(p, base=None):
@@ -52,7 +64,7 @@ def surprisal(p, base=None):
     Parameters
     ----------
     p : array_like
-        Probabilities in [0, 1]; any shape.
+        Probabilities in [0, 1]; any shape (a scalar, or empty).
     base : float, optional
         Log base; ``None`` (default) gives nats, ``2`` gives bits.
 
@@ -77,11 +89,12 @@ def surprisal(p, base=None):
     array([ 0.,  2., inf])
     """
     base = check_base(base)
-    p = as_float_array(p, "p")
+    p, out_dtype = as_real_array(p, "p")
     check_in_unit_interval(p, "p")
     with np.errstate(divide="ignore"):
         out = -np.log(p)
-    return to_python_scalar(_in_base(out + 0.0, base))  # + 0.0 turns -0.0 into 0.0
+    out = _in_base(out + 0.0, base)  # + 0.0 turns -0.0 into 0.0
+    return to_python_scalar(to_output(out, out_dtype))
 
 
 def entropy(p, base=None, axis=-1):
@@ -90,7 +103,8 @@ def entropy(p, base=None, axis=-1):
     Parameters
     ----------
     p : array_like
-        Probabilities in [0, 1] summing to 1 along ``axis``.
+        Probabilities in [0, 1] summing to 1 along ``axis`` (to the precision of their
+        dtype); at least one dimension.
     base : float, optional
         Log base; ``None`` (default) gives nats, ``2`` gives bits.
     axis : int, optional
@@ -117,11 +131,12 @@ def entropy(p, base=None, axis=-1):
     array([2., 1.])
     """
     base = check_base(base)
-    p = as_float_array(p, "p")
+    p, out_dtype = as_real_array(p, "p")
+    check_not_scalar(p, "p", "the probabilities of one distribution")
     axis = check_axis(axis, p.ndim)
-    check_distribution(p, "p", axis)
+    check_distribution(p, "p", axis, given_dtype=out_dtype)
     out = -_xlogy(p, p).sum(axis=axis) + 0.0
-    return to_python_scalar(_in_base(np.asarray(out), base))
+    return to_python_scalar(to_output(_in_base(np.asarray(out), base), out_dtype))
 
 
 def cross_entropy(p, q, base=None, axis=-1):
@@ -130,7 +145,8 @@ def cross_entropy(p, q, base=None, axis=-1):
     Parameters
     ----------
     p : array_like
-        True distribution(s), probabilities summing to 1 along ``axis``.
+        True distribution(s), probabilities summing to 1 along ``axis`` (to the precision
+        of their dtype); at least one dimension.
     q : array_like
         Model distribution(s), same shape as ``p``.
     base : float, optional
@@ -159,9 +175,9 @@ def cross_entropy(p, q, base=None, axis=-1):
     inf
     """
     base = check_base(base)
-    p, q, axis = _pair(p, q, axis)
+    p, q, axis, out_dtype = _pair(p, q, axis)
     out = -_xlogy(p, q).sum(axis=axis) + 0.0
-    return to_python_scalar(_in_base(np.asarray(out), base))
+    return to_python_scalar(to_output(_in_base(np.asarray(out), base), out_dtype))
 
 
 def kl_divergence(p, q, base=None, axis=-1):
@@ -170,7 +186,8 @@ def kl_divergence(p, q, base=None, axis=-1):
     Parameters
     ----------
     p : array_like
-        True distribution(s), probabilities summing to 1 along ``axis``.
+        True distribution(s), probabilities summing to 1 along ``axis`` (to the precision
+        of their dtype); at least one dimension.
     q : array_like
         Model distribution(s), same shape as ``p``.
     base : float, optional
@@ -201,8 +218,8 @@ def kl_divergence(p, q, base=None, axis=-1):
     0.531004
     """
     base = check_base(base)
-    p, q, axis = _pair(p, q, axis)
+    p, q, axis, out_dtype = _pair(p, q, axis)
     with np.errstate(divide="ignore", invalid="ignore"):
         terms = np.where(p == 0, p.dtype.type(0), p * (np.log(p) - np.log(q)))
     out = np.maximum(terms.sum(axis=axis), 0.0)
-    return to_python_scalar(_in_base(np.asarray(out), base))
+    return to_python_scalar(to_output(_in_base(np.asarray(out), base), out_dtype))

@@ -1,0 +1,431 @@
+r"""Cross-entropy of a linear output layer, without ever building the (N, V) logits.
+
+A language model's last layer turns each hidden state :math:`h_i` (H numbers) into one
+logit per token of the vocabulary, :math:`z = h W^\top + b`, and the loss is the
+cross-entropy of those logits. With V = 128,256 classes (Llama 3) and N = 1024 rows the
+logits alone are 525 MB in float32, and PyTorch's forward and backward keep three arrays of
+that size alive. Everything the loss and the gradient need can be made a few rows at a
+time instead:
+
+- **the loss** needs, per row, only :math:`\operatorname{LSE}(z_i) = \log \sum_c e^{z_{ic}}`
+  and the target's logit :math:`z_{i y_i} = h_i \cdot W_{y_i} + b_{y_i}`, one dot product
+  (Cut Cross-Entropy's "indexed" target logit). The log-sum-exp is computed over blocks of
+  classes with a running max and a running sum (the *online* log-sum-exp), so no more than
+  a block of logits ever exists;
+- **the gradient**, with :math:`g_i = \partial \ell / \partial z_i = s_i\,(\mathrm{softmax}(z_i) - y_i)`
+  (:math:`s_i` the reduction's scale), flows into the layer's parameters as
+  :math:`\partial L / \partial h_i = g_i W`, :math:`\partial L / \partial W = \sum_i g_i^\top h_i`,
+  :math:`\partial L / \partial b = \sum_i g_i`: sums over rows, so a chunk of rows can make
+  its :math:`g`, add its share and forget it (Liger Kernel's fused linear cross-entropy).
+
+``_reference_row_stats`` below is that algorithm in plain NumPy, to be read; the public
+functions run the same algorithm from :mod:`._linear_chunks` (tiles sized for the cache,
+threads, in-place BLAS calls), which gives the same numbers up to rounding.
+"""
+
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import _linear_chunks
+from ._validation import (
+    as_class_indices,
+    as_float_array,
+    check_ignore_index,
+    check_reduction,
+    check_unit_scalar,
+    to_python_scalar,
+)
+
+__all__ = ["linear_cross_entropy", "linear_cross_entropy_grad"]
+
+
+# ------------------------------------------------------------------ the readable path
+
+
+def _reference_row_stats(h, weight, bias, target=None, scales=None, chunk_size=64, block=1024):
+    r"""The algorithm, written to be read: row chunks, class blocks, the online log-sum-exp.
+
+    ``h`` is (n, H), ``weight`` (V, H), ``bias`` (V,) or None, ``target`` (n,) class
+    indices. Returns ``(row_max, log_sum, shift_sum)`` (see :mod:`._linear_chunks`), and
+    with ``scales = (row_scale, target_scale, offset_scale)`` also the gradients
+    ``(d_h, d_weight, d_bias)`` of :math:`\sum_i` of the rows' losses so scaled.
+    """
+    n_rows, n_classes = h.shape[0], weight.shape[0]
+    row_max = np.empty(n_rows, h.dtype)
+    log_sum = np.empty(n_rows, h.dtype)
+    shift_sum = np.empty(n_rows, h.dtype)
+    if scales is not None:
+        row_scale, target_scale, offset_scale = scales
+        d_h = np.zeros_like(h)
+        d_weight = np.zeros_like(weight)
+        d_bias = None if bias is None else np.zeros_like(bias)
+    for r0 in range(0, n_rows, chunk_size):
+        rows = slice(r0, min(r0 + chunk_size, n_rows))
+        # Per row: the running max m, the running sum s of exp(z - m), and the running
+        # sum u of (m - z) (for label smoothing), over the classes seen so far.
+        blocks = []
+        for v0 in range(0, n_classes, block):
+            classes = slice(v0, min(v0 + block, n_classes))
+            z = h[rows] @ weight[classes].T  # one block of logits, (rows, classes)
+            if bias is not None:
+                z = z + bias[classes]
+            z_max = z.max(axis=1)
+            block_s = np.exp(z - z_max[:, None]).sum(axis=1)  # the block's sum, under its max
+            block_u = (z_max[:, None] - z).sum(axis=1)
+            if v0 == 0:
+                m, s, u = z_max, block_s, block_u
+            else:  # rescale what was summed under the old max, then add this block
+                new_m = np.maximum(m, z_max)
+                s = s * np.exp(m - new_m) + block_s * np.exp(z_max - new_m)
+                u = u + v0 * (new_m - m) + block_u + z.shape[1] * (new_m - z_max)
+                m = new_m
+            if scales is not None:
+                blocks.append((classes, z))  # the backward needs them (or recomputes them)
+        row_max[rows], log_sum[rows], shift_sum[rows] = m, np.log(s), u
+        if scales is None:
+            continue
+        lse = m + np.log(s)
+        for classes, z in blocks:
+            # g = row_scale * softmax - target_scale * onehot - offset_scale
+            g = row_scale[rows, None] * np.exp(z - lse[:, None])
+            if offset_scale is not None:
+                g -= offset_scale[rows, None]
+            local = np.flatnonzero((target[rows] >= classes.start) & (target[rows] < classes.stop))
+            g[local, target[rows][local] - classes.start] -= target_scale[rows][local]
+            d_h[rows] += g @ weight[classes]  # d_h = g W
+            d_weight[classes] += g.T @ h[rows]  # d_W = sum over rows of g^T h
+            if bias is not None:
+                d_bias[classes] += g.sum(axis=0)  # d_b = sum over rows of g
+    stats = (row_max, log_sum, shift_sum)
+    return stats if scales is None else (stats, (d_h, d_weight, d_bias))
+
+
+# ------------------------------------------------------------------------ validation
+
+
+@dataclass
+class _Batch:
+    """Validated inputs: the rows that count, and how to put the results back in shape."""
+
+    h: np.ndarray  # (n, H) hidden states of the rows that count (target != ignore_index)
+    weight: np.ndarray  # (V, H)
+    bias: np.ndarray | None  # (V,)
+    target: np.ndarray  # (n,) class indices of those rows
+    rows: np.ndarray | None  # their positions among all N rows; None when every row counts
+    n_rows: int  # N, every row
+    batch_shape: tuple  # target's shape: () for one sample, (N,), or (B, T, ...)
+    hidden_shape: tuple
+    reduction: str
+    smoothing: float
+
+    @property
+    def n_classes(self) -> int:
+        return self.weight.shape[0]
+
+    @property
+    def per_row(self) -> float:
+        """What each row's loss is multiplied by: 1 / (rows that count) for the mean."""
+        if self.reduction != "mean":
+            return 1.0
+        return 1.0 / self.h.shape[0] if self.h.shape[0] else 0.0
+
+
+def _check_finite(x: np.ndarray, name: str) -> None:
+    if x.size and not (np.isfinite(x.min()) and np.isfinite(x.max())):
+        raise ValueError(f"{name} contains inf; expected finite values")
+
+
+def _check_chunk_size(chunk_size):
+    if chunk_size is None:
+        return None
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, numbers.Integral):
+        raise TypeError(f"chunk_size must be a positive integer (rows) or None; got {chunk_size!r}")
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size must be a positive integer (rows) or None; got {chunk_size}")
+    return int(chunk_size)
+
+
+def _batch(hidden, weight, target, bias, ignore_index, reduction, label_smoothing):
+    reduction = check_reduction(reduction)
+    smoothing = check_unit_scalar(label_smoothing, "label_smoothing")
+    ignore_index = check_ignore_index(ignore_index)
+    w = as_float_array(weight, "weight")
+    if w.ndim != 2:
+        raise ValueError(
+            f"weight must have shape (V, H), one row of H numbers per class; got {w.ndim} "
+            f"dimension(s) {w.shape}"
+        )
+    n_classes, n_hidden = w.shape
+    h = as_float_array(hidden, "hidden", allow_empty=True)
+    if h.ndim == 0 or h.shape[-1] != n_hidden:
+        raise ValueError(
+            f"hidden must have shape (N, H) (or (H,), or (..., H)) with H = {n_hidden}, the "
+            f"length of weight's rows; got {h.shape}"
+        )
+    b = None
+    if bias is not None:
+        b = as_float_array(bias, "bias")
+        if b.shape != (n_classes,):
+            raise ValueError(f"bias must have shape ({n_classes},), one per class; got {b.shape}")
+    arrays = [x for x in (h, w, b) if x is not None]
+    for x, name in zip(arrays, ("hidden", "weight", "bias"), strict=False):
+        _check_finite(x, name)
+    # The dtype that hidden @ weight.T + bias has in NumPy (float16 was made float32).
+    dtype = np.result_type(*arrays)
+    if np.asarray(target).dtype.kind == "f":
+        raise TypeError(
+            "target must hold integer class indices; linear_cross_entropy does not take class "
+            "probabilities (an (N, V) target is as large as the logits it avoids: use "
+            "categorical_cross_entropy(hidden @ weight.T + bias, target) for those)"
+        )
+    batch_shape = h.shape[:-1]
+    t = np.asarray(target)
+    if t.shape != batch_shape:
+        raise ValueError(
+            f"target must have shape {batch_shape}, one class index per row of hidden "
+            f"{h.shape}; got {t.shape}"
+        )
+    n_rows = int(np.prod(batch_shape, dtype=np.int64))
+    t = as_class_indices(t.reshape(n_rows), "target", n_rows, n_classes, ignore_index)
+    h2 = h.reshape(n_rows, n_hidden)
+    valid = t != ignore_index
+    rows = None
+    if not valid.all():
+        rows = np.flatnonzero(valid)
+        h2, t = h2[rows], t[rows]
+    return _Batch(
+        h=np.ascontiguousarray(h2, dtype=dtype),
+        weight=np.ascontiguousarray(w, dtype=dtype),
+        bias=None if b is None else np.ascontiguousarray(b, dtype=dtype),
+        target=t,
+        rows=rows,
+        n_rows=n_rows,
+        batch_shape=batch_shape,
+        hidden_shape=h.shape,
+        reduction=reduction,
+        smoothing=smoothing,
+    )
+
+
+# ------------------------------------------------------------------------- the losses
+
+_TARGET_LOGIT_ROWS = 4096  # rows of weight[target] gathered at once
+
+
+def _target_logits(batch: _Batch) -> np.ndarray:
+    """``z[i, y_i] = h_i . W[y_i] + b[y_i]``: one dot product per row, no logits needed."""
+    out = np.empty(batch.h.shape[0], batch.h.dtype)
+    for r0 in range(0, out.size, _TARGET_LOGIT_ROWS):
+        rows = slice(r0, r0 + _TARGET_LOGIT_ROWS)
+        y = batch.target[rows]
+        out[rows] = np.einsum("ij,ij->i", batch.h[rows], batch.weight[y])
+        if batch.bias is not None:
+            out[rows] += batch.bias[y]
+    return out
+
+
+def _loss(batch: _Batch, stats):
+    """The reduced loss (or per-row losses) from the row statistics."""
+    row_max, log_sum, shift_sum = stats
+    # -log softmax(z)[y] = log_sum - (z_y - max): rounded as torch's log_softmax rounds it.
+    per_row = log_sum - (_target_logits(batch) - row_max)
+    eps = batch.smoothing
+    if eps > 0:
+        # The loss against the uniform distribution: sum_c (lse - z_c) / V, as
+        # V * log_sum + sum_c (max - z_c): two terms >= 0, nothing cancels.
+        smooth = batch.n_classes * log_sum + shift_sum
+        per_row = (1 - eps) * per_row + (eps / batch.n_classes) * smooth
+    per_row = per_row.astype(batch.h.dtype, copy=False)
+    if batch.reduction == "none":
+        full = per_row
+        if batch.rows is not None:
+            full = np.zeros(batch.n_rows, batch.h.dtype)
+            full[batch.rows] = per_row
+        return to_python_scalar(full.reshape(batch.batch_shape))
+    total = float(per_row.sum(dtype=np.float64))
+    if batch.reduction == "sum":
+        return total
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return float(np.float64(total) / np.float64(per_row.size))  # 0 / 0 = NaN, as torch
+
+
+def _scales(batch: _Batch):
+    """``(row_scale, target_scale, offset_scale)`` of each row's logit gradient."""
+    n = batch.h.shape[0]
+    eps = batch.smoothing
+    target_scale = np.full(n, (1 - eps) * batch.per_row, batch.h.dtype)
+    offset_scale = None
+    row_scale = target_scale
+    if eps > 0:
+        offset_scale = np.full(n, eps / batch.n_classes * batch.per_row, batch.h.dtype)
+        row_scale = np.full(n, batch.per_row, batch.h.dtype)  # (1 - eps) + V * eps / V
+    return row_scale, target_scale, offset_scale
+
+
+def linear_cross_entropy(
+    hidden,
+    weight,
+    target,
+    bias=None,
+    ignore_index=-100,
+    reduction="mean",
+    label_smoothing=0.0,
+    chunk_size=None,
+):
+    r"""Cross-entropy of ``hidden @ weight.T + bias``, without making those logits.
+
+    The same number as ``categorical_cross_entropy(hidden @ weight.T + bias, target, ...)``
+    (and as ``torch.nn.functional.cross_entropy`` of those logits), with memory for a few
+    MB of logits at a time whatever N and V are.
+
+    Parameters
+    ----------
+    hidden : array_like
+        Hidden states, shape ``(N, H)``; ``(H,)`` for one sample, or ``(..., H)`` (say
+        ``(batch, time, H)``) with ``target`` of shape ``(...)``. Finite.
+    weight : array_like
+        The output layer's matrix, shape ``(V, H)``: one row per class (torch's
+        ``nn.Linear(H, V).weight``). Finite.
+    target : array_like of int
+        Class indices, ``hidden``'s shape without its last axis (a scalar for one sample).
+    bias : array_like, optional
+        One number per class, shape ``(V,)``.
+    ignore_index : int, optional
+        Rows whose target equals it add nothing and do not count in the mean (padding).
+    reduction : {"mean", "sum", "none"}
+        ``"mean"`` divides the sum by the number of rows that are not ignored; ``"none"``
+        returns each row's loss (0 for ignored rows), in ``target``'s shape.
+    label_smoothing : float, optional
+        In [0, 1]: the target becomes ``(1 - ε) · onehot + ε / V``.
+    chunk_size : int, optional
+        Rows of logits computed together (default: up to 1024 rows, with the classes in
+        blocks of 4 MiB of logits).
+
+    Returns
+    -------
+    float or ndarray
+        A Python ``float``, or for ``"none"`` an array in the working dtype (that of
+        ``hidden @ weight.T``: float64 if either is, float32 for float32 and float16).
+        NaN for a mean over rows that are all ignored (0 / 0), as in PyTorch.
+
+    Notes
+    -----
+    Per row, with :math:`z_i = W h_i + b`,
+
+    .. math:: \ell_i = \operatorname{LSE}(z_i) - z_{i y_i}, \qquad
+              z_{i y_i} = h_i \cdot W_{y_i} + b_{y_i}
+
+    The log-sum-exp is accumulated over blocks of classes: with :math:`m` the running max
+    and :math:`s = \sum e^{z_c - m}` over the classes so far, a block with max :math:`m'`
+    and sum :math:`s'` (relative to :math:`m'`) gives
+    :math:`M = \max(m, m')`, :math:`s \leftarrow s\,e^{m - M} + s'\,e^{m' - M}`; at the end
+    :math:`\operatorname{LSE} = m + \log s`. Only one block of logits exists at a time.
+    Hidden states with ``-inf`` entries, possible in ``categorical_cross_entropy``'s
+    logits, have no meaning here and are rejected like ``+inf``.
+
+    Examples
+    --------
+    >>> hidden = np.array([[1.0, 0.5], [-0.5, 2.0]])
+    >>> weight = np.array([[2.0, 0.0], [0.0, 1.0], [-1.0, 1.0]])
+    >>> linear_cross_entropy(hidden, weight, [0, 2])
+    0.37953352656971573
+    >>> from xent_lessons import categorical_cross_entropy
+    >>> categorical_cross_entropy(hidden @ weight.T, [0, 2])
+    0.37953352656971573
+    """
+    chunk_size = _check_chunk_size(chunk_size)
+    batch = _batch(hidden, weight, target, bias, ignore_index, reduction, label_smoothing)
+    stats = _linear_chunks.forward_row_stats(
+        batch.h, batch.weight, batch.bias, batch.smoothing > 0, chunk_size
+    )
+    return _loss(batch, stats)
+
+
+def linear_cross_entropy_grad(
+    hidden,
+    weight,
+    target,
+    bias=None,
+    ignore_index=-100,
+    reduction="mean",
+    label_smoothing=0.0,
+    chunk_size=None,
+    return_loss=False,
+):
+    r"""Gradients of :func:`linear_cross_entropy` for ``hidden``, ``weight`` and ``bias``.
+
+    What ``torch.autograd`` gives for ``F.cross_entropy(hidden @ weight.T + bias, target)``,
+    computed chunk by chunk: the logits' gradient ``softmax - y`` exists for
+    ``chunk_size`` rows at a time, never for the whole batch.
+
+    Parameters
+    ----------
+    hidden, weight, target, bias, ignore_index, reduction, label_smoothing
+        As in :func:`linear_cross_entropy`.
+    chunk_size : int, optional
+        Rows whose logits (and gradient) exist at once: the memory beyond the results is
+        about ``chunk_size * V`` numbers. Default: 32 MiB of them (at least 8 rows).
+    return_loss : bool, optional
+        Also return the loss, from the same pass (first in the tuple).
+
+    Returns
+    -------
+    tuple of ndarray
+        ``(d_hidden, d_weight)``, or ``(d_hidden, d_weight, d_bias)`` with a bias; shaped
+        like ``hidden``, ``weight`` and ``bias``, in the working dtype. With
+        ``return_loss``, ``(loss, d_hidden, d_weight[, d_bias])``. For ``"none"`` these are
+        the gradients of the sum of the per-row losses (autograd's ``backward(ones)``).
+
+    Notes
+    -----
+    With :math:`g_i = s_i\,(\mathrm{softmax}(z_i) - \tilde y_i)` (:math:`\tilde y_i` the
+    label-smoothed one-hot target; :math:`s_i = 1/n` for the mean over :math:`n` rows that
+    count, 1 otherwise, 0 for ignored rows),
+
+    .. math:: \frac{\partial L}{\partial h_i} = g_i W, \qquad
+              \frac{\partial L}{\partial W} = \sum_i g_i^\top h_i, \qquad
+              \frac{\partial L}{\partial b} = \sum_i g_i
+
+    Each chunk of rows makes its :math:`g`, writes its rows of :math:`\partial L/\partial h`,
+    adds its share of the other two, and reuses the memory for the next chunk.
+
+    Examples
+    --------
+    >>> hidden = np.array([[1.0, 0.5], [-0.5, 2.0]])
+    >>> weight = np.array([[2.0, 0.0], [0.0, 1.0], [-1.0, 1.0]])
+    >>> d_hidden, d_weight = linear_cross_entropy_grad(hidden, weight, [0, 2])
+    >>> d_hidden.round(4)
+    array([[-0.2653,  0.1169],
+           [ 0.213 , -0.0092]])
+    >>> from xent_lessons import categorical_cross_entropy_grad
+    >>> g = categorical_cross_entropy_grad(hidden @ weight.T, [0, 2])  # dL/dz, (N, V)
+    >>> bool(np.allclose(d_hidden, g @ weight) and np.allclose(d_weight, g.T @ hidden))
+    True
+    """
+    chunk_size = _check_chunk_size(chunk_size)
+    batch = _batch(hidden, weight, target, bias, ignore_index, reduction, label_smoothing)
+    row_scale, target_scale, offset_scale = _scales(batch)
+    stats, (d_h, d_weight, d_bias) = _linear_chunks.fused_row_stats_and_grads(
+        batch.h,
+        batch.weight,
+        batch.bias,
+        batch.target,
+        row_scale,
+        target_scale,
+        offset_scale,
+        chunk_size,
+    )
+    if batch.rows is not None:  # ignored rows get no gradient
+        full = np.zeros((batch.n_rows, d_h.shape[1]), d_h.dtype)
+        full[batch.rows] = d_h
+        d_h = full
+    grads = (d_h.reshape(batch.hidden_shape), d_weight)
+    if d_bias is not None:
+        grads += (d_bias,)
+    if return_loss:
+        return (_loss(batch, stats), *grads)
+    return grads
