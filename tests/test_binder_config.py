@@ -34,7 +34,11 @@ DEV_ONLY = {
     "sphinx-book-theme",
     "pydata-sphinx-theme",
 }
+# A teacher's tools (tests/classroom/): the hub and the grader run beside the learners'
+# servers, not in them. (The image keeps its own jupyterhub-singleuser: see deploy/z2jh/.)
+DEV_ONLY |= {"jupyterhub", "nbgrader", "pyyaml"}
 # In binder/ only: Binder's base image has a notebook release too old for our jupyterlab.
+# (nbgrader needs notebook too, so requirements.txt now pins the same release.)
 BINDER_ONLY = {"notebook"}
 MARKER_ENV = {"python_version": PYTHON, "python_full_version": f"{PYTHON}.0"}
 

@@ -370,6 +370,16 @@ def out_of_step() -> list[str]:
     return stale
 
 
+def stamp_grading_metadata(solution_nb):
+    """nbgrader's grading metadata on the exercises' cells, from the convention above
+    (tools/nbgrader_metadata.py); the learner notebook made from it then carries it too."""
+    if str(Path(__file__).resolve().parent) not in sys.path:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from nbgrader_metadata import stamp
+
+    return stamp(solution_nb)
+
+
 def execute(nb, cwd: Path):
     """Restart & Run All on a fresh kernel, as a learner would, keeping outputs and widget state."""
     from nbclient import NotebookClient
@@ -418,7 +428,7 @@ def main(argv=None) -> int:
         return _fail(exc.problems)
     for solution_path, learner_path in chosen:
         try:
-            solution_nb = validated(solution_path)
+            solution_nb = stamp_grading_metadata(validated(solution_path))
             learner_nb = learner_notebook(solution_nb, _relative(solution_path))
         except NotebookError as exc:
             problems += exc.problems

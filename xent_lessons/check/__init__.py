@@ -2,13 +2,15 @@
 
 Each returns a :class:`CheckResult`, shown in the notebook as a short report (passed, the
 first failing case with a hint, or "not attempted yet"); it never raises or hangs on a
-wrong answer. Checkers live in one module per topic and are found here by name; each one
-found here is also guarded, so that even a bug in a checker gives a report, not a traceback.
+wrong answer, except while nbgrader grades the notebook (``_grading.py``). Checkers live
+in one module per topic and are found here by name; each one found here is also guarded, so
+that even a bug in a checker gives a report, not a traceback.
 """
 
 import functools
 
 from .._topics import exported_names, lookup
+from . import _grading
 from ._runner import (
     FAILED,
     NOT_ATTEMPTED,
@@ -63,7 +65,9 @@ def all_checkers() -> dict:
 def __getattr__(name):
     if name.startswith("__"):
         raise AttributeError(name)
-    return _guarded(name, lookup(__name__, name))
+    checker = _guarded(name, lookup(__name__, name))
+    # Under nbgrader only, a check that does not pass fails its cell (see _grading.py).
+    return _grading.graded(checker) if _grading.grading() else checker
 
 
 def __dir__():
