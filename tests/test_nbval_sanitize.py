@@ -17,7 +17,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SANITIZE_FILE = ROOT / "tests" / "nbval_sanitize.cfg"
-NOTEBOOKS = sorted(ROOT.glob("notebooks/**/[0-9][0-9]_*.ipynb"))
+# The lessons (learner and solution versions), not JupyterLab's .ipynb_checkpoints copies.
+NOTEBOOKS = sorted(
+    [*ROOT.glob("notebooks/[0-9][0-9]_*.ipynb"), *ROOT.glob("notebooks/solutions/[0-9][0-9]_*.ipynb")]
+)
 # How CPython writes an object's address in a repr: "<... at 0x7f3a2b1c9d50>".
 ADDRESS = re.compile(r"0x[0-9a-f]{6,16}")
 

@@ -18,7 +18,10 @@ sys.path.insert(0, str(ROOT / "tools"))
 
 import notebook_format as fmt  # noqa: E402
 
-NOTEBOOKS = sorted(ROOT.glob("notebooks/**/[0-9][0-9]_*.ipynb"))
+# The lessons (learner and solution versions), not JupyterLab's .ipynb_checkpoints copies.
+NOTEBOOKS = sorted(
+    [*ROOT.glob("notebooks/[0-9][0-9]_*.ipynb"), *ROOT.glob("notebooks/solutions/[0-9][0-9]_*.ipynb")]
+)
 
 
 def test_integral_floats_become_integers_as_in_javascript():
