@@ -100,6 +100,16 @@ def test_the_picture_is_rendered_for_a_2x_screen_and_shown_at_its_css_size():
 
 
 @pytest.mark.parametrize("name", list(BUILDERS))
+def test_every_widget_fits_a_jupyterlab_cell(name):
+    w = BUILDERS[name]()
+    width = w.figure.get_figwidth()
+    assert width <= style.MAX_WIDGET_WIDTH, (
+        f"{name} is {width:g} inches wide ({round(width * style.CSS_DPI)} CSS px): wider "
+        f"than a cell ({style.MAX_WIDGET_WIDTH:g} in), the widget scrolls sideways"
+    )
+
+
+@pytest.mark.parametrize("name", list(BUILDERS))
 def test_every_update_shows_the_same_picture_as_a_full_draw(name):
     """Blitting redraws only what moved; the picture must be the one a full draw makes."""
     w = BUILDERS[name]()

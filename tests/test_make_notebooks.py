@@ -256,3 +256,37 @@ def test_make_notebooks_with_an_unknown_lesson_fails():
     )
     assert run.returncode != 0
     assert "99_nope" in run.stderr and "no such solution notebook" in run.stderr
+
+
+def test_the_learner_notebook_shares_no_metadata_with_its_solution():
+    # Both are run afterwards, and a run writes its widget state into the metadata.
+    solution = _solution_notebook()
+    solution.metadata["widgets"] = {"state": "the solution's"}
+    learner = make_notebooks.learner_notebook(solution, "notebooks/solutions/99_test.ipynb")
+    learner.metadata["widgets"] = {"state": "the learner's"}
+    learner.cells[-1].metadata["note"] = "the learner's"
+    assert solution.metadata["widgets"] == {"state": "the solution's"}
+    assert "note" not in solution.cells[-1].metadata
+
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+SAVED = sorted(
+    [*ROOT.glob("notebooks/[0-9][0-9]_*.ipynb"), *ROOT.glob("notebooks/solutions/[0-9][0-9]_*.ipynb")]
+)
+
+
+@pytest.mark.parametrize("path", SAVED, ids=[str(p.relative_to(ROOT)) for p in SAVED])
+def test_every_saved_widget_view_names_a_model_of_its_own_notebook(path):
+    """A view whose model is missing from the saved state shows nothing on GitHub or the
+    site: its notebook must carry the widget state of its own run."""
+    nb = nbformat.read(path, as_version=4)
+    state = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+    views = [
+        output["data"][WIDGET_VIEW]["model_id"]
+        for cell in nb.cells
+        for output in cell.get("outputs", [])
+        if WIDGET_VIEW in output.get("data", {})
+    ]
+    missing = [model_id for model_id in views if model_id not in state]
+    assert not missing, f"{len(missing)} of {len(views)} widget views have no saved model"

@@ -35,6 +35,7 @@ import difflib
 import json
 import re
 import sys
+from copy import deepcopy
 from pathlib import Path
 from typing import NamedTuple
 
@@ -327,11 +328,14 @@ def learner_notebook(solution_nb, name: str = "the solution notebook"):
     problems = notebook_problems(solution_nb, name)
     if problems:
         raise NotebookError(problems)
-    nb = nbformat.v4.new_notebook(metadata=solution_nb.metadata)
+    # Deep copies: both notebooks are run next, and each run stores its own widget state in
+    # the notebook's metadata. A shared metadata dict gave the solution the learner's state,
+    # whose models its widget views do not name (blank widgets on the site's solution pages).
+    nb = nbformat.v4.new_notebook(metadata=deepcopy(solution_nb.metadata))
     for cell in solution_nb.cells:
         if SOLUTION_ONLY_TAG in cell.get("metadata", {}).get("tags", []):
             continue
-        copy = nbformat.from_dict(dict(cell))
+        copy = nbformat.from_dict(deepcopy(dict(cell)))
         copy.source = learner_source(cell)
         if copy.cell_type == "code":
             copy.outputs, copy.execution_count = [], None

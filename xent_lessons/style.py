@@ -21,6 +21,9 @@ FIGSIZE = (7.0, 3.6)  # inches: fits a JupyterLab cell and a static page
 CSS_DPI = 100
 PIXEL_RATIO = 2  # widget pictures are rendered for a 2x ("retina") screen ...
 WIDGET_DPI = CSS_DPI * PIXEL_RATIO  # ... and shown at CSS_DPI: as sharp as the screen
+# The widest a widget's figure may be (inches): a JupyterLab cell with the side panel closed
+# in a 1400-pixel window is 968 CSS pixels wide; a wider picture scrolls its whole widget.
+MAX_WIDGET_WIDTH = 9.6
 
 
 def label_axes(ax, xlabel=None, ylabel=None, title=None):

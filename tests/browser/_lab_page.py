@@ -344,7 +344,7 @@ CONTROL_CHECK = """(box, minTrack) => {
     controls.forEach((c, i) => {
         const r = rect(c);
         if (r.left < cellRect.left - 1 || r.right > cellRect.right + 1) {
-            problems.push(`control "${labelOf(c)}" reaches out of its cell`);
+            problems.push(`control "${labelOf(c)}" reaches out of its cell: ${r.left.toFixed(0)} to ${r.right.toFixed(0)} px, the cell ${cellRect.left.toFixed(0)} to ${cellRect.right.toFixed(0)} px`);
         }
         controls.slice(i + 1).forEach(d => {
             const s = rect(d);

@@ -45,7 +45,7 @@ def focal_loss_explorer(gamma=2.0, alpha=0.25):
         raise ValueError(f"gamma must be in [0, 5] (the slider's range); got {gamma!r}")
     if not 0.0 <= float(alpha) <= 1.0:
         raise ValueError(f"alpha must be in [0, 1] (the slider's range); got {alpha!r}")
-    fig, axes = new_figure(1, 3, figsize=(11.0, 3.8))
+    fig, axes = new_figure(1, 3, figsize=(9.6, 3.6))
     artists = focal_loss_panels(axes, gamma, alpha)
 
     def update(gamma, alpha):

@@ -153,7 +153,7 @@ def info_nce_explorer(rho=0.99, n=128, temperature=1.0, critic="optimal", dim=4,
             cache[key] = _bounds_at_all_batch_sizes(z, BATCH_SIZES)
         return cache[key]
 
-    fig, (ax_c, ax_h) = new_figure(1, 2, figsize=(10.0, 4.0), width_ratios=(1.45, 1.0))
+    fig, (ax_c, ax_h) = new_figure(1, 2, figsize=(9.6, 4.0), width_ratios=(1.45, 1.0))
     first = estimates(float(rho), float(temperature), critic)
     art_c = info_nce_curves(
         ax_c, BATCH_SIZES, {"InfoNCE estimate": first}, true_mi=1.0, current=n

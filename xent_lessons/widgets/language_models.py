@@ -96,7 +96,7 @@ def order_k_explorer(k=3, alpha=0.01, max_order=8, sample_chars=200, seed=0):
     def curves(a):
         return {part: np.array([s.bits(a) for s in stats[part]]) for part in stats}
 
-    fig, (ax, ax_text) = new_figure(1, 2, figsize=(10.5, 4.2), width_ratios=(1.2, 1))
+    fig, (ax, ax_text) = new_figure(1, 2, figsize=(9.6, 4.2), width_ratios=(1.2, 1))
     start = curves(alpha)
     art = bpc_by_order(ax, orders, start["held_out"], start["train"], compressors, order=k,
                        ylim=(0, 7))

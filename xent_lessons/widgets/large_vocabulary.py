@@ -79,7 +79,7 @@ def vocabulary_memory(
     points = list((measured or {}).get("points", ()))
     measured_shape = tuple((measured or {}).get("shape", ())) or None
 
-    fig, (ax_bars, ax_chunk) = new_figure(1, 2, figsize=(10.0, 3.8), width_ratios=(1.1, 1))
+    fig, (ax_bars, ax_chunk) = new_figure(1, 2, figsize=(9.6, 3.8), width_ratios=(1.1, 1))
     start = {
         "n_rows": _nearest(ROWS, n_rows),
         "n_classes": n_classes,
