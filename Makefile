@@ -40,15 +40,19 @@ lab: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+# pytest-xdist: one worker per core (two here); a notebook's cells stay on one worker, in order.
+XDIST := -n auto
+
 unit: $(STAMP)
-	$(BIN)/python -m pytest tests --ignore=tests/browser --ignore=tests/classroom
+	$(BIN)/python -m pytest $(XDIST) tests --ignore=tests/browser --ignore=tests/classroom
 
 doctest: $(STAMP)
 	$(BIN)/python -m pytest --doctest-modules xent_lessons
 
 nbval: $(STAMP)
 	@if ls notebooks/*.ipynb >/dev/null 2>&1; then \
-		$(BIN)/python -m pytest --nbval notebooks --nbval-sanitize-with tests/nbval_sanitize.cfg; \
+		$(BIN)/python -m pytest $(XDIST) --dist loadfile --nbval notebooks \
+			--nbval-sanitize-with tests/nbval_sanitize.cfg; \
 	else echo "nbval: no notebooks yet"; fi
 
 # Regenerate the learner notebooks from the solution notebooks and save both after
@@ -85,7 +89,10 @@ classroom: $(STAMP)
 	fi
 	$(BIN)/python -m pytest tests/classroom -rs
 
-test: lint unit doctest nbval browser classroom
+# The browser and classroom tests wait on servers, browsers and kernels much of the time: the
+# two run side by side (each one's output kept together), after the CPU-bound checks.
+test: lint unit doctest nbval
+	@$(MAKE) --no-print-directory -j2 --output-sync=target browser classroom
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

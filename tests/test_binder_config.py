@@ -24,6 +24,7 @@ CPU_INDEX = "--extra-index-url https://download.pytorch.org/whl/cpu"
 DEV_ONLY = {
     "ruff",
     "pytest",
+    "pytest-xdist",
     "nbval",
     "hypothesis",
     "playwright",
