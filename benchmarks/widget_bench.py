@@ -181,7 +181,8 @@ def run_browser_section(options) -> Table:
         )
     table.notes.append(
         "Each widget's first two horizontal sliders get arrow-key presses, one at a time; "
-        "the first moves of a control include finding what moves (full redraws). Timings "
+        "a widget finds what moves when it is built, but a move that reaches something new "
+        "(new limits, a covered label) still draws the whole figure. Timings "
         "include the machine's other load."
     )
     return table

@@ -130,8 +130,6 @@ def test_every_update_shows_the_same_picture_as_a_full_draw(name):
 
 def test_blitting_redraws_only_what_moved():
     w = _line_widget()
-    for slope in (0.2, 0.3):  # the first moves find what moves: full draws
-        w.controls["slope"].value = slope
     w.controls["slope"].value = 0.4
     assert w._renderer.last_draw == "blit"
     w.figure.axes[0].set_ylim(0, 5)  # new limits: the axes must be drawn again
@@ -140,6 +138,36 @@ def test_blitting_redraws_only_what_moved():
     w.controls["slope"].value = 0.6
     assert w._renderer.last_draw == "blit"
     assert np.array_equal(_shown(w), w._renderer.full_picture())
+
+
+def test_the_first_move_is_already_blitted():
+    """The widget finds what moves when it is built, so the learner's first move is fast;
+    the picture it was built with is the figure as drawn in full."""
+    w = _line_widget()
+    assert np.array_equal(_shown(w), w._renderer.full_picture())
+    full_draws = w._renderer.full_draws
+    w.controls["slope"].value = 0.2
+    assert w._renderer.last_draw == "blit"
+    assert w._renderer.full_draws == full_draws
+
+
+def _first_move_drawn_in_full(name) -> bool:
+    """Whether a widget draws the whole figure on the first small move of its first control."""
+    w = BUILDERS[name]()
+    control = next(iter(w.controls.values()))
+    attribute, value = _moves(control, n=12)[0]  # a small step, as an arrow key makes
+    setattr(control, attribute, value)
+    return w._renderer.last_draw != "blit"
+
+
+def test_finding_what_moves_at_build_time_spares_most_first_full_draws(monkeypatch):
+    """Without the search at build time, nearly every widget's first move drew the whole
+    figure; with it, about half of them do (those whose move reaches something new)."""
+    with_search = [name for name in BUILDERS if _first_move_drawn_in_full(name)]
+    monkeypatch.setattr(FigureWidget, "_find_what_moves", lambda self, rounds=2: None)
+    without = [name for name in BUILDERS if _first_move_drawn_in_full(name)]
+    assert len(without) >= 0.8 * len(BUILDERS), f"drawn in full without the search: {without}"
+    assert len(with_search) <= 0.6 * len(without), f"drawn in full all the same: {with_search}"
 
 
 def test_the_png_encoder_round_trips_exactly():
