@@ -55,7 +55,8 @@ class FigureWidget:
         found (matplotlib marks them ``stale``), the rest of the figure is drawn once and
         kept as a background, and later updates draw only what moves on top of it
         (blitting, several times faster than drawing every tick label again; the result is
-        the same picture as a full draw). Naming them saves the first full redraws.
+        the same picture as a full draw). The widget finds them when it is built (see
+        ``_find_what_moves``); naming them spares that search a full draw.
     static_key : callable, optional
         Returns a name for the current state of the rest of the figure, when a control can
         change it too (swap a curve, rescale an axis). One background is kept per name, so
