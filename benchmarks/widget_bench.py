@@ -92,14 +92,59 @@ def run_section(options) -> Table:
 
 BROWSER_TARGET_MS = 60.0
 
+# Two references that draw nothing: a slider that swaps pictures made beforehand. What they
+# measure is the floor under every widget on this machine, the key press's way to the kernel
+# and back and the browser's decoding and showing of the picture, with no drawing and no
+# encoding: a course widget cannot be faster than the first (the same 2x picture), and the
+# second (a tiny picture) is the round trip alone.
+REFERENCE_CODE = """
+import io
+import ipywidgets as widgets
+from PIL import Image
+
+def reference(pictures, width):
+    slider = widgets.IntSlider(value=0, min=0, max=100, description="picture")
+    image = widgets.Image(
+        value=pictures[0], format="png", layout=widgets.Layout(width=width)
+    )
+    def show(change):
+        image.value = pictures[change["new"] % len(pictures)]
+    slider.observe(show, names="value")
+    return widgets.VBox([widgets.HBox([slider]), image, widgets.HTML()])
+
+def pictures_of(widget, n=4):
+    \"\"\"Pictures of a course widget, with its image's CSS width.\"\"\"
+    control = next(iter(widget.controls.values()))
+    pictures = []
+    for _ in range(n):
+        pictures.append(bytes(widget.image.value))
+        control.value = control.value + control.step
+    return pictures, widget.image.layout.width
+
+def tiny_pictures(n=4):
+    pictures = []
+    for i in range(n):
+        buffer = io.BytesIO()
+        Image.new("RGB", (40, 20), (40 * i, 90, 160)).save(buffer, "PNG")
+        pictures.append(buffer.getvalue())
+    return pictures
+"""
+REFERENCES = {
+    "reference: softmax_temperature's 2x pictures, made beforehand": (
+        "reference(*pictures_of(xl.widgets.softmax_temperature()))"
+    ),
+    "reference: a 40 × 20 picture, made beforehand": "reference(tiny_pictures(), '20px')",
+}
+
 
 def _browser_notebook(path, names) -> None:
     """A notebook showing every widget with its defaults, one cell each."""
     import nbformat
 
     nb = nbformat.v4.new_notebook()
-    nb.cells.append(nbformat.v4.new_code_cell("import xent_lessons as xl"))
+    nb.cells.append(nbformat.v4.new_code_cell("import xent_lessons as xl\n" + REFERENCE_CODE))
     nb.cells += [nbformat.v4.new_code_cell(f"xl.widgets.{name}()") for name in names]
+    nb.cells += [nbformat.v4.new_code_cell(code) for code in REFERENCES.values()]
     nb.metadata["kernelspec"] = {
         "name": "python3",
         "display_name": "Python 3",
@@ -135,6 +180,7 @@ def run_browser_section(options) -> Table:
     names = list(xl.widgets.all_builders())
     presses = 4 if options.quick else 10
     every: list[float] = []
+    references: list[list[str]] = []
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "notebooks"
         root.mkdir()
@@ -145,9 +191,10 @@ def run_browser_section(options) -> Table:
             )
             page = context.new_page()
             page.set_default_timeout(60_000)
-            open_notebook(page, lab.url("/lab/tree/widgets.ipynb", reset=""), len(names) + 1)
+            n_cells = 1 + len(names) + len(REFERENCES)
+            open_notebook(page, lab.url("/lab/tree/widgets.ipynb", reset=""), n_cells)
             lab.wait_for_kernel_state("widgets.ipynb", "idle")
-            run_all(page, [True] * (len(names) + 1))
+            run_all(page, [True] * n_cells)
             widgets = page.locator(COURSE_WIDGET)
             for i, name in enumerate(names):
                 widget = widgets.nth(i)
@@ -167,6 +214,18 @@ def run_browser_section(options) -> Table:
                         "yes" if median <= BROWSER_TARGET_MS else "NO",
                     ]
                 )
+            for j, label in enumerate(REFERENCES):
+                widget = widgets.nth(len(names) + j)
+                widget.scroll_into_view_if_needed()
+                times = slider_latencies(widget, presses=2 * presses, sliders=1)
+                references.append(
+                    [label, str(len(times))]
+                    + (
+                        [f"{statistics.median(times):.0f}", f"{max(times):.0f}", ""]
+                        if times
+                        else ["-", "-", "no move"]
+                    )
+                )
             context.close()
     if every:
         median = statistics.median(every)
@@ -179,7 +238,11 @@ def run_browser_section(options) -> Table:
                 "yes" if median <= BROWSER_TARGET_MS else "NO",
             ]
         )
+    table.rows += references
     table.notes.append(
+        "The two reference rows draw nothing (see REFERENCE_CODE): the first is the floor "
+        "under a widget's 2x picture here, the second the round trip alone; they are not "
+        "in the 'all' row. "
         "Each widget's first two horizontal sliders get arrow-key presses, one at a time; "
         "a widget finds what moves when it is built, but a move that reaches something new "
         "(new limits, a covered label) still draws the whole figure. Timings "
