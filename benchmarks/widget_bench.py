@@ -137,6 +137,16 @@ REFERENCES = {
 }
 
 
+def _latency_row(label: str, times: list[float], judged: bool = True) -> list[str]:
+    """A row of the browser table: moves, median, max, and whether the median meets the
+    target (left blank for a reference, which is not a widget)."""
+    if not times:
+        return [label, "0", "-", "-", "no slider" if judged else "no move"]
+    median = statistics.median(times)
+    verdict = ("yes" if median <= BROWSER_TARGET_MS else "NO") if judged else ""
+    return [label, str(len(times)), f"{median:.0f}", f"{max(times):.0f}", verdict]
+
+
 def _browser_notebook(path, names) -> None:
     """A notebook showing every widget with its defaults, one cell each."""
     import nbformat
@@ -201,43 +211,15 @@ def run_browser_section(options) -> Table:
                 widget.scroll_into_view_if_needed()
                 times = slider_latencies(widget, presses=presses, sliders=2)
                 every += times
-                if not times:
-                    table.rows.append([name, "0", "-", "-", "no slider"])
-                    continue
-                median = statistics.median(times)
-                table.rows.append(
-                    [
-                        name,
-                        str(len(times)),
-                        f"{median:.0f}",
-                        f"{max(times):.0f}",
-                        "yes" if median <= BROWSER_TARGET_MS else "NO",
-                    ]
-                )
+                table.rows.append(_latency_row(name, times))
             for j, label in enumerate(REFERENCES):
                 widget = widgets.nth(len(names) + j)
                 widget.scroll_into_view_if_needed()
                 times = slider_latencies(widget, presses=2 * presses, sliders=1)
-                references.append(
-                    [label, str(len(times))]
-                    + (
-                        [f"{statistics.median(times):.0f}", f"{max(times):.0f}", ""]
-                        if times
-                        else ["-", "-", "no move"]
-                    )
-                )
+                references.append(_latency_row(label, times, judged=False))
             context.close()
     if every:
-        median = statistics.median(every)
-        table.rows.append(
-            [
-                "all",
-                str(len(every)),
-                f"{median:.0f}",
-                f"{max(every):.0f}",
-                "yes" if median <= BROWSER_TARGET_MS else "NO",
-            ]
-        )
+        table.rows.append(_latency_row("all", every))
     table.rows += references
     table.notes.append(
         "The two reference rows draw nothing (see REFERENCE_CODE): the first is the floor "

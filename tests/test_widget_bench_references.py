@@ -20,25 +20,24 @@ def _namespace() -> dict:
     return namespace
 
 
-def _build(code: str, namespace: dict):
-    return eval(code, namespace)
-
-
 def test_each_reference_swaps_its_pictures_on_every_move():
     namespace = _namespace()
     for label, code in widget_bench.REFERENCES.items():
-        box = _build(code, namespace)
+        box = eval(code, namespace)
         (row, image, _readout) = box.children
         slider = row.children[0]
         shown = [bytes(image.value)]
         for _ in range(3):
             slider.value += 1
             shown.append(bytes(image.value))
-        assert all(a != b for a, b in itertools.pairwise(shown)), f"{label}: a move kept the picture"
+        assert all(a != b for a, b in itertools.pairwise(shown)), (
+            f"{label}: a move kept the picture"
+        )
 
 
 def test_the_2x_reference_shows_the_widgets_own_pictures_at_its_css_width():
     import xent_lessons as xl
+    from xent_lessons import style
 
     namespace = _namespace()
     widget = xl.widgets.softmax_temperature()
@@ -46,4 +45,4 @@ def test_the_2x_reference_shows_the_widgets_own_pictures_at_its_css_width():
     assert pictures[0] == bytes(widget.image.value)
     assert width == widget.image.layout.width
     pixels = Image.open(io.BytesIO(pictures[0])).size[0]
-    assert f"{pixels // 2}px" == width  # drawn for a 2x screen, shown at half its pixels
+    assert f"{pixels // style.PIXEL_RATIO}px" == width  # drawn for 2x, shown at half its pixels
