@@ -82,6 +82,7 @@ __all__ = [
     "numerical_gradient",
     "peak_memory",
     "reliability_bins",
+    "show_figure",
     "sigmoid",
     "sigmoid_focal_loss",
     "sigmoid_focal_loss_grad",
@@ -113,6 +114,7 @@ _LAZY_FUNCTIONS = {
     "linear_cross_entropy": "fused_linear",
     "linear_cross_entropy_grad": "fused_linear",
     "peak_memory": "memory",
+    "show_figure": "figures",
 }
 
 
