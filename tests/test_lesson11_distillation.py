@@ -107,6 +107,36 @@ def test_fit_gaussian_kl_checker_names_the_mistake(wrong, words):
     assert_fails(xl.check.fit_gaussian_kl(wrong), *words)
 
 
+def test_fit_gaussian_kl_checker_holds_the_first_pair_on_a_tie():
+    def last_on_a_tie(p, x, means, stds, direction):  # `<=`: a tie goes to the last pair
+        best, best_value = None, np.inf
+        for m in means:
+            for s in stds:
+                q = gaussian_on_grid(x, m, s)
+                value = xl.kl_divergence(p, q) if direction == "forward" else xl.kl_divergence(q, p)
+                if value <= best_value:
+                    best, best_value = (m, s), value
+        return best
+
+    assert_fails(xl.check.fit_gaussian_kl(last_on_a_tie), "a tie", "FIRST pair", "(<)")
+
+
+def test_fit_gaussian_kl_checker_says_nan_kl_where_a_loop_returns_none():
+    def nan_kl(p, x, means, stds, direction):  # `return best` is there; every KL is nan
+        best, best_value = None, np.inf
+        for m in means:
+            for s in stds:
+                q = gaussian_on_grid(x, m, s)
+                a, b = (p, q) if direction == "forward" else (q, p)
+                value = np.sum(a * np.log(a / b))
+                if value < best_value:
+                    best, best_value = (m, s), value
+        return best
+
+    result = xl.check.fit_gaussian_kl(nan_kl)
+    assert_fails(result, "exact zeros", "nan", "0 log 0 = 0", "xl.kl_divergence")
+
+
 # ---------------------------------------------------------------------------- widget
 
 

@@ -81,9 +81,55 @@ def online_last_block(blocks):
     return m + np.log(s)
 
 
+def online_max_of_first_block(blocks):
+    m = s = None
+    for block in blocks:
+        if m is None:
+            m = block.max(axis=1)  # never updated afterwards
+            s = np.zeros(len(m))
+        s = s + np.exp(block - m[:, None]).sum(axis=1)
+    return m + np.log(s)
+
+
+def online_max_from_zero(blocks):
+    m = s = None
+    for block in blocks:
+        if m is None:
+            m, s = np.zeros(len(block)), np.zeros(len(block))  # should start at -inf
+        new_m = np.maximum(m, block.max(axis=1))
+        s = s * np.exp(m - new_m) + np.exp(block - new_m[:, None]).sum(axis=1)
+        m = new_m
+    return m + np.log(s)
+
+
+def online_log2(blocks):
+    m = s = None
+    for block in blocks:
+        new_m = block.max(axis=1) if m is None else np.maximum(m, block.max(axis=1))
+        part = np.exp(block - new_m[:, None]).sum(axis=1)
+        s = part if s is None else s * np.exp(m - new_m) + part
+        m = new_m
+    return m + np.log2(s)
+
+
+def online_all_in_base_2(blocks):
+    m = s = None
+    for block in blocks:
+        new_m = block.max(axis=1) if m is None else np.maximum(m, block.max(axis=1))
+        part = np.exp2((block - new_m[:, None]) / np.log(2)).sum(axis=1)
+        s = part if s is None else s * np.exp(m - new_m) + part
+        m = new_m
+    return (m + np.log(s)) / np.log(2)
+
+
 @pytest.mark.parametrize(
     ("wrong", "words"),
     [
+        # issue 22: the running max never updated passed all 7 cases (8 never overflows)
+        (online_max_of_first_block, ["arrives last, and is large (800)", "never updated", "exp(800)"]),
+        (online_max_from_zero, ["large logits", "starts at 0", "-inf"]),
+        (online_log2, ["np.log2 of the running sum", "natural log"]),
+        (online_all_in_base_2, ["in bits (log2)"]),
         (online_no_rescale, ["OLD max"]),
         (online_flipped_rescale, ["upside down"]),
         (online_forgot_the_max, ["add the max back"]),
@@ -161,6 +207,51 @@ def test_chunked_linear_cross_entropy_names_the_mistake(options, words):
     assert result.status == "failed", result.message
     for word in words:
         assert word in result.message, result.message
+
+
+def _lean_chunks(hidden, weight, bias, target, budget_bytes, *, free_each_chunk):
+    # The leanest loop: ONE (rows, V) array per chunk, everything else in place, so it
+    # counts one array, rows = budget // (V * 8); with or without a `del` at the end.
+    n, v = hidden.shape[0], weight.shape[0]
+    rows = max(1, budget_bytes // (v * 8))
+    loss = 0.0
+    d_h, d_w, d_b = np.zeros_like(hidden), np.zeros_like(weight), np.zeros_like(bias)
+    for start in range(0, n, rows):
+        h, y = hidden[start : start + rows], target[start : start + rows]
+        idx = np.arange(len(y))
+        z = h @ weight.T
+        z += bias
+        z_max = z.max(axis=1, keepdims=True)
+        picked = z[idx, y]
+        z -= z_max
+        np.exp(z, out=z)
+        total = z.sum(axis=1, keepdims=True)
+        loss += np.sum(np.log(total[:, 0]) + z_max[:, 0] - picked)
+        z /= total                                  # the softmax, in place: now g
+        z[idx, y] -= 1
+        z /= n
+        d_h[start : start + rows] = z @ weight
+        d_w += z.T @ h
+        d_b += z.sum(axis=0)
+        if free_each_chunk:
+            del z
+    return loss / n, d_h, d_w, d_b
+
+
+def test_chunked_linear_cross_entropy_names_the_previous_chunk_kept_alive():
+    # issue 22: every array counted, but the last chunk's z, e, g live on while the next
+    # chunk's are made; the hint must say so (del), and the same loop with `del` passes.
+    def kept(*args):
+        return _lean_chunks(*args, free_each_chunk=False)
+
+    def freed(*args):
+        return _lean_chunks(*args, free_each_chunk=True)
+
+    result = xl.check.chunked_linear_cross_entropy(kept)
+    assert result.status == "failed", result.message
+    for word in ("staying within the budget", "previous chunk's arrays", "del z"):
+        assert word in result.message, result.message
+    assert xl.check.chunked_linear_cross_entropy(freed).status == "passed"
 
 
 def test_chunked_linear_cross_entropy_names_a_missing_target_and_overflow():

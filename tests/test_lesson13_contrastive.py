@@ -1,8 +1,9 @@
 """Lesson 13 (contrastive learning): its checkers, widget and plot functions.
 
 The checkers must accept the reference solutions of the solution notebook and reject the
-typical wrong answers (one direction only, a sum of the two, τ multiplied, bits, a missing
-log N, rounding down) with a message that names the mistake.
+typical wrong answers (one direction only, the rows' targets for the columns, a sum of the
+two, τ multiplied, bits, log K or log N for log(K + 1), rounding down, e^I rounded up past
+a whole number, an off-by-one loop) with a message that names the mistake.
 """
 
 import math
@@ -43,26 +44,37 @@ def test_clip_loss_checker_accepts_the_reference_solution():
     assert result.status == "passed", result.message
 
 
-def _naive_clip(s, temperature):
+def _rows(s, t, perm):
+    return xl.categorical_cross_entropy(s / t, perm)
+
+
+def _cols(s, t, perm):
+    return xl.categorical_cross_entropy(s.T / t, np.argsort(perm))
+
+
+def _naive_clip(s, temperature, perm):
     z = s / temperature
     rows = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
     cols = np.exp(z) / np.exp(z).sum(axis=0, keepdims=True)
-    return -(np.log(np.diag(rows)).mean() + np.log(np.diag(cols)).mean()) / 2
+    n = np.arange(len(s))
+    return -(np.log(rows[n, perm]).mean() + np.log(cols[n, perm]).mean()) / 2
 
 
 @pytest.mark.parametrize(
     ("wrong", "words"),
     [
-        (lambda s, temperature: _ce(s / temperature), ["3 x 3", "rows only"]),
-        (lambda s, temperature: _ce(s.T / temperature), ["3 x 3", "columns only"]),
-        (lambda s, temperature: _ce(s / temperature) + _ce(s.T / temperature), ["added", "mean"]),
-        (lambda s, temperature: (_ce(s * temperature) + _ce(s.T * temperature)) / 2,
-         ["temperature 0.07", "multiplied by the temperature"]),
-        (lambda s, temperature: len(s) * (_ce(s / temperature) + _ce(s.T / temperature)) / 2,
+        (lambda s, t, perm: xl.clip_loss(s, t), ["cycle", "diagonal", "np.argsort"]),
+        (lambda s, t, perm: (_rows(s, t, perm) + xl.categorical_cross_entropy(s.T / t, perm)) / 2,
+         ["cycle", "columns got the rows' targets", "inverse permutation"]),
+        (lambda s, t, perm: _rows(s, t, perm), ["3 x 3", "rows' loss only"]),
+        (lambda s, t, perm: _cols(s, t, perm), ["3 x 3", "columns' loss only"]),
+        (lambda s, t, perm: _rows(s, t, perm) + _cols(s, t, perm), ["added", "mean"]),
+        (lambda s, t, perm: (_rows(s * t * t, t, perm) + _cols(s * t * t, t, perm)) / 2,
+         ["temperature 2", "multiplied by the temperature"]),
+        (lambda s, t, perm: len(s) * (_rows(s, t, perm) + _cols(s, t, perm)) / 2,
          ["N times too big"]),
-        (lambda s, temperature: (_ce(s / temperature) + _ce(s.T / temperature)) / 2 / math.log(2),
-         ["bits"]),
-        (_naive_clip, ["scores of 1000", "NaN", "overflows"]),
+        (lambda s, t, perm: (_rows(s, t, perm) + _cols(s, t, perm)) / 2 / math.log(2), ["bits"]),
+        (_naive_clip, ["scores of 1000", "overflows"]),
     ],
 )
 def test_clip_loss_checker_rejects_typical_mistakes(wrong, words):
@@ -81,14 +93,23 @@ def test_infonce_bound_checker_accepts_the_reference_solution():
     assert result.status == "passed", result.message
 
 
+def _loss_k(pos, neg):
+    logits = np.column_stack([pos, neg])
+    return xl.categorical_cross_entropy(logits, np.zeros(len(pos), dtype=int))
+
+
 @pytest.mark.parametrize(
     ("wrong", "words"),
     [
-        (lambda s: -_ce(s), ["4 x 4", "log N is missing"]),
-        (lambda s: _ce(s) - np.log(len(s)), ["sign is flipped"]),
-        (lambda s: np.log2(len(s)) - _ce(s), ["bits"]),
-        (lambda s: np.log(len(s)) - len(s) * _ce(s), ["mean over the N rows"]),
-        (lambda s: np.log(len(s)) - _ce(s.T), ["columns' bound", "row i is x_i"]),
+        (lambda pos, neg: np.log(neg.shape[1]) - _loss_k(pos, neg), ["K = 2", "log(K + 1), not log K"]),
+        (lambda pos, neg: np.log(len(pos)) - _loss_k(pos, neg), ["K = 2", "log N, the number of rows"]),
+        (lambda pos, neg: np.log(neg.shape[1] + 1) - np.mean(xl.logsumexp(neg, axis=1) - pos),
+         ["positive is missing from the denominator"]),
+        (lambda pos, neg: -_loss_k(pos, neg), ["log(K + 1) is missing"]),
+        (lambda pos, neg: _loss_k(pos, neg) - np.log(neg.shape[1] + 1), ["sign is flipped"]),
+        (lambda pos, neg: np.log2(neg.shape[1] + 1) - _loss_k(pos, neg), ["bits"]),
+        (lambda pos, neg: np.log(neg.shape[1] + 1) - len(pos) * _loss_k(pos, neg),
+         ["mean over the N rows"]),
     ],
 )
 def test_infonce_bound_checker_rejects_typical_mistakes(wrong, words):
@@ -96,9 +117,9 @@ def test_infonce_bound_checker_rejects_typical_mistakes(wrong, words):
 
 
 def test_infonce_bound_checker_catches_overflow_and_reports_the_stub():
-    def naive(s):
-        q = np.exp(s) / np.exp(s).sum(axis=1, keepdims=True)
-        return np.log(len(s)) + np.mean(np.log(np.diag(q)))
+    def naive(pos, neg):
+        p = np.exp(pos) / (np.exp(pos) + np.exp(neg).sum(axis=1))
+        return np.log(neg.shape[1] + 1) + np.mean(np.log(p))
 
     assert_fails(xl.check.infonce_bound(naive), "scores of 1000", "overflows")
     assert xl.check.infonce_bound(_stub).status == "not attempted"
@@ -119,15 +140,30 @@ def test_smallest_batch_size_checker_accepts_the_reference_solution():
         (lambda mi: int(math.exp(mi)), ["Rounded down"]),
         (lambda mi: round(math.exp(mi)), ["7.834 nats", "Rounded down", "round()"]),
         (lambda mi: math.exp(mi), ["whole number"]),
+        # e^I rounded up: exp(log 10) = 10.000000000000002, whose ceil is 11 (issue 22)
+        (lambda mi: max(1, math.ceil(math.exp(mi))), ["log 10", "10.000000000000002", "step down"]),
+        (lambda mi: int(np.ceil(np.exp(mi))) or 1, ["log 10", "10.000000000000002"]),
     ],
 )
 def test_smallest_batch_size_checker_rejects_typical_mistakes(wrong, words):
     assert_fails(xl.check.smallest_batch_size(wrong), *words)
 
 
+def test_smallest_batch_size_names_an_off_by_one_loop():
+    def strictly_above(mi):  # `<=` where `<` belongs: stops one too late when log N == I
+        n = 1
+        while np.log(n) <= mi:
+            n += 1
+        return n
+
+    result = xl.check.smallest_batch_size(strictly_above)
+    assert_fails(result, "no information at all", "Off by one", "log N >= I")
+    assert "twice" not in result.message.split("hint:")[1]
+
+
 def test_smallest_batch_size_reference_is_exact_at_every_case():
     solution = solution_function(NOTEBOOK, "smallest_batch_size")
-    for mi in (0.0, 0.5, 2.0, 7.834, 10.0, math.log(16)):
+    for mi in (0.0, 0.5, 2.0, 7.834, 10.0, math.log(16), math.log(10), math.log(100), math.log(1000)):
         n = solution(mi)
         assert math.log(n) >= mi and (n == 1 or math.log(n - 1) < mi)
     assert xl.check.smallest_batch_size(_stub).status == "not attempted"
@@ -170,6 +206,25 @@ def test_info_nce_explorer_moves_with_every_control():
     w.controls["n"].value = 4  # a batch smaller than the heatmap: only 4 frames
     assert sum(frame.get_visible() for frame in w.artists["targets"]) == 4
     assert [text.get_text() != "" for text in w.artists["diagonal_texts"]] == [True] * 4 + [False] * 4
+
+
+def test_info_nce_explorer_reaches_the_cosine_critics_best_temperature_and_keeps_negative_bounds():
+    from xent_lessons.widgets.contrastive import AXIS_BOTTOM
+
+    w = xl.widgets.info_nce_explorer(critic="cosine", n=1024)
+    slider = w.controls["temperature"]
+    assert 10**slider.min == pytest.approx(0.005)
+    curve = {}
+    for t in (0.05, 0.015, 0.005):
+        slider.value = t
+        curve[t] = w.estimates()[-1]
+    assert curve[0.015] > curve[0.05] and curve[0.015] > curve[0.005]  # best near 0.01-0.02
+    assert "(critic cosine, τ = 0.005, 1 batch)" in w.readout_text  # three decimals below 0.1
+    w.controls["critic"].value = "optimal"  # scores in the hundreds / 0.005: far below 0
+    values = w.estimates()
+    assert values[-1] < AXIS_BOTTOM
+    np.testing.assert_allclose(w.artists["estimate"].get_ydata(), np.maximum(values, AXIS_BOTTOM))
+    assert "below the axis: a negative bound says nothing" in w.readout_text
 
 
 def test_fast_bounds_match_the_package_also_for_rows_far_above_their_diagonal(rng):

@@ -39,14 +39,19 @@ def test_focal_loss_checker_accepts_the_reference_solution():
     assert result.status == "passed", result.message
 
 
-def test_focal_loss_checker_accepts_torchvisions_formula_in_numpy():
+def test_focal_loss_checker_rejects_one_minus_p_t_by_subtraction():
+    # torchvision's formula in NumPy: 1 - p_t by subtraction is 0 where p_t rounds to 1.0,
+    # and the answer is 1.9e-53 (issue 22: it passed, under an absolute tolerance of 1e-12).
     def torchvision_style(x, t, alpha=0.25, gamma=2.0):
         p = xl.sigmoid(x)
         ce = xl.binary_cross_entropy_with_logits(x, t, reduction="none")
         p_t = p * t + (1 - p) * (1 - t)
         return (alpha * t + (1 - alpha) * (1 - t)) * ce * (1 - p_t) ** gamma
 
-    assert xl.check.focal_loss_with_logits(torchvision_style).status == "passed"
+    result = xl.check.focal_loss_with_logits(torchvision_style)
+    assert_fails(result, "logits of ±40", "by subtraction", "sigmoid(-x)")
+    exact = xl.sigmoid_focal_loss(np.array([40.0]), np.array([1.0]))[0]
+    assert 1e-54 < exact < 1e-52  # the value the hint quotes
 
 
 def _focal(x, t, alpha=0.25, gamma=2.0, swap=False, power_of_pt=False, no_alpha=False, naive=False):

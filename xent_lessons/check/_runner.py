@@ -212,6 +212,19 @@ def _diagnose(got, case: Case, mistakes: Sequence[Mistake], advice: str | None =
     return advice or case.hint
 
 
+def _diagnose_none(case: Case, mistakes: Sequence[Mistake]) -> str | None:
+    """The hint of the first listed mistake that itself returns None on this case (a loop
+    that never keeps a candidate, say, because every value it compares is nan), else None:
+    a None is then a forgotten ``return``."""
+    for mistake in mistakes:
+        try:
+            if _call_ours(mistake.wrong, *_calling.snapshot(case.args), **case.kwargs) is None:
+                return mistake.hint
+        except Exception:
+            continue
+    return None
+
+
 # ------------------------------------------------------------------- calling the learner
 
 
@@ -372,7 +385,10 @@ def _grade_call(exercise, fn, call, case, first, mistakes, part_names, limit):
     inputs = (*case.args, *case.kwargs.values())
     miss = _miss(got, case.expected, case.rtol, case.atol, part_names, inputs)
     if miss is not None:
-        hint = _diagnose(got, case, mistakes, miss.advice) if got is not None else miss.advice
+        if got is None:
+            hint = _diagnose_none(case, mistakes) or miss.advice
+        else:
+            hint = _diagnose(got, case, mistakes, miss.advice)
         details = (
             f"{_input_line(case, 'input:   ')}"
             f"   expected: {short(case.expected)}\n"

@@ -35,6 +35,15 @@ def _focal_naive(x, t, alpha=0.25, gamma=2.0):
     return -alpha_t * (1 - p_t) ** gamma * np.log(p_t)
 
 
+def _focal_subtracted(x, t, alpha=0.25, gamma=2.0):
+    """-log p_t stable from the logits, but 1 - p_t by subtraction: 0 where p_t rounds to 1."""
+    ce = sigmoid_focal_loss(x, t, -1, 0.0)  # plain BCE, stable
+    p = sigmoid(x)
+    p_t = p * t + (1 - p) * (1 - t)
+    alpha_t = alpha * t + (1 - alpha) * (1 - t)
+    return alpha_t * (1 - p_t) ** gamma * ce
+
+
 _FOCAL_MISTAKES = (
     Mistake(
         lambda x, t, alpha=0.25, gamma=2.0: sigmoid_focal_loss(x, t, 1 - alpha, gamma),
@@ -50,6 +59,13 @@ _FOCAL_MISTAKES = (
         lambda x, t, alpha=0.25, gamma=2.0: _focal_with_pt_power(x, t, alpha, gamma),
         "The modulating factor is (1 - p_t)^gamma, not p_t^gamma: it is small for the "
         "EASY examples (p_t near 1).",
+    ),
+    Mistake(
+        _focal_subtracted,
+        "1 - p_t was computed by subtraction: for a confident right answer p_t = sigmoid(40) "
+        "rounds to exactly 1.0, so 1 - p_t is 0 and the loss 0, where the exact value is "
+        "tiny but not 0 (sigmoid(-40) = 4.2e-18, and the loss about 1.9e-53). Compute "
+        "1 - p_t directly: sigmoid(-x) for a positive, sigmoid(x) for a negative.",
     ),
     Mistake(
         _focal_naive,
@@ -131,8 +147,9 @@ def focal_loss_with_logits(fn) -> CheckResult:
             sigmoid_focal_loss(x40, t40),
             "sigmoid(40) rounds to exactly 1.0 in float64, so log(1 - sigmoid(40)) is -inf: "
             "compute -log p_t from the logit (the stable BCE of lesson 04), and 1 - p_t as a "
-            "sigmoid of ±x, not as 1 minus something.",
-            atol=1e-12,
+            "sigmoid of ±x, not as 1 minus something. Exact means exact here: a right answer "
+            "at ±40 costs about 1e-53, and 0 is not that (relative tolerance, no absolute one).",
+            atol=0.0,
         ),
         Case(
             "logits of ±1e4 in a (2, 2) batch",

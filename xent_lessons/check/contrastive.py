@@ -1,10 +1,13 @@
-"""Checkers of lesson 13's exercises: CLIP's symmetric loss, the InfoNCE bound, and the
-smallest batch whose ceiling log N reaches a given mutual information.
+"""Checkers of lesson 13's exercises: CLIP's symmetric loss of a batch whose texts were
+shuffled, the InfoNCE bound with K negatives per row, and the smallest batch whose ceiling
+log N reaches a given mutual information.
 
-Expected values come from the package (:mod:`xent_lessons.contrastive`). The score matrices
-are not symmetric, so a loss over the rows alone (or the columns alone) gives a different
-number from the symmetric one; some hold scores of 1000 (a naive ``exp`` overflows), and
-some are 4 x 4 and 5 x 5, so ``log N`` is not a constant.
+Expected values come from :func:`~xent_lessons.categorical_cross_entropy`. The score
+matrices are not symmetric, so a loss over the rows alone (or the columns alone) gives a
+different number from the symmetric one; the shuffles are permutations that are not their
+own inverse, so the columns need ``np.argsort`` of the rows' targets; the bound's cases have
+K + 1 different from N, so ``log N`` and ``log K`` are told apart; some hold scores of 1000
+(a naive ``exp`` overflows).
 """
 
 from __future__ import annotations
@@ -14,8 +17,7 @@ import math
 import numpy as np
 
 from ..contrastive import clip_loss as _clip_loss
-from ..contrastive import info_nce_bound as _info_nce_bound
-from ..contrastive import info_nce_loss as _info_nce_loss
+from ..losses import categorical_cross_entropy
 from ._runner import Case, CheckResult, Mistake, run_cases
 
 __all__ = ["clip_loss", "infonce_bound", "smallest_batch_size"]
@@ -32,51 +34,81 @@ def _scores():
     }
 
 
-def _rows_loss(s, temperature=1.0):
-    return _info_nce_loss(s, temperature)
+def _ce(z, targets, reduction="mean"):
+    return categorical_cross_entropy(np.asarray(z, dtype=float), np.asarray(targets), reduction=reduction)
 
 
-def _columns_loss(s, temperature=1.0):
-    return _info_nce_loss(np.asarray(s).T, temperature)
+def _shuffled_clip(s, temperature, text_of_image):
+    """CLIP's loss when image i's text sits in column ``text_of_image[i]``."""
+    z = np.asarray(s, dtype=float) / temperature
+    image_of_text = np.argsort(text_of_image)
+    return (_ce(z, text_of_image) + _ce(z.T, image_of_text)) / 2
+
+
+def _rows_only(s, temperature, text_of_image):
+    return _ce(np.asarray(s, dtype=float) / temperature, text_of_image)
+
+
+def _columns_only(s, temperature, text_of_image):
+    return _ce(np.asarray(s, dtype=float).T / temperature, np.argsort(text_of_image))
+
+
+def _same_targets_both_ways(s, temperature, text_of_image):
+    z = np.asarray(s, dtype=float) / temperature
+    return (_ce(z, text_of_image) + _ce(z.T, text_of_image)) / 2
 
 
 _CLIP_MISTAKES = (
     Mistake(
-        _rows_loss,
-        "That is InfoNCE over the rows only (each image picks its text). CLIP also asks each "
-        "text to pick its image: the same cross-entropy on the transposed matrix S.T, and "
-        "the loss is the mean of the two.",
+        lambda s, temperature, perm: _clip_loss(s, temperature),
+        "That is CLIP's loss with the true pairs on the diagonal: here the texts were "
+        "shuffled, and image i's text sits in column text_of_image[i]. Use those targets for "
+        "the rows, and the way back (np.argsort(text_of_image)) for the columns.",
     ),
     Mistake(
-        _columns_loss,
-        "That is the loss over the columns only (each text picks its image). Add the rows' "
-        "loss (each image picks its text) and take the mean of the two.",
+        _same_targets_both_ways,
+        "The columns got the rows' targets. Column j is text j, whose image is the row i "
+        "with text_of_image[i] = j: the inverse permutation, image_of_text = "
+        "np.argsort(text_of_image) (the same only when the permutation is its own inverse).",
     ),
     Mistake(
-        lambda s, temperature=1.0: _rows_loss(s, temperature) + _columns_loss(s, temperature),
+        _rows_only,
+        "That is the rows' loss only (each image picks its text). CLIP also asks each text "
+        "to pick its image, on S.T with the targets np.argsort(text_of_image), and the loss "
+        "is the mean of the two.",
+    ),
+    Mistake(
+        _columns_only,
+        "That is the columns' loss only (each text picks its image). Add the rows' loss "
+        "(targets text_of_image) and take the mean of the two.",
+    ),
+    Mistake(
+        lambda s, temperature, perm: _rows_only(s, temperature, perm) + _columns_only(s, temperature, perm),
         "Both directions are there, but added: CLIP's loss is their mean, (rows + columns) / 2.",
     ),
     Mistake(
-        lambda s, temperature=1.0: _clip_loss(np.asarray(s) * temperature),
+        lambda s, temperature, perm: _shuffled_clip(np.asarray(s) * temperature * temperature, temperature, perm),
         "The scores were multiplied by the temperature: divide them by it, S / τ (a small τ "
         "sharpens the softmax).",
     ),
     Mistake(
-        lambda s, temperature=1.0: len(s) * _clip_loss(s, temperature),
+        lambda s, temperature, perm: len(s) * _shuffled_clip(s, temperature, perm),
         "That is N times too big: take the mean over the N pairs, not the sum.",
     ),
     Mistake(
-        lambda s, temperature=1.0: _clip_loss(s, temperature) / math.log(2),
+        lambda s, temperature, perm: _shuffled_clip(s, temperature, perm) / math.log(2),
         "That is in bits: the course uses the natural log (nats).",
     ),
 )
 
 
 def clip_loss(fn) -> CheckResult:
-    """Check ``fn(similarities, temperature)``: CLIP's symmetric loss, a float in nats.
+    """Check ``fn(similarities, temperature, text_of_image)``: CLIP's symmetric loss of a batch
+    whose texts were shuffled, a float in nats.
 
-    ``similarities[i, j]`` scores image ``i`` against text ``j``; the true pairs are on the
-    diagonal.
+    ``similarities[i, j]`` scores image ``i`` against text ``j``; image ``i``'s own text is in
+    column ``text_of_image[i]`` (a permutation of ``0 .. N-1``). The rows' targets are
+    ``text_of_image``, the columns' its inverse, ``np.argsort(text_of_image)``.
 
     Parameters
     ----------
@@ -91,74 +123,109 @@ def clip_loss(fn) -> CheckResult:
     Examples
     --------
     >>> import xent_lessons as xl
-    >>> rows_only = lambda s, temperature: xl.categorical_cross_entropy(
-    ...     s / temperature, np.arange(len(s)))
-    >>> print(clip_loss(rows_only).message.splitlines()[0])
-    ❌ clip_loss: failed on a 3 x 3 batch, temperature 1.
+    >>> diagonal = lambda s, temperature, text_of_image: xl.clip_loss(s, temperature)
+    >>> print(clip_loss(diagonal).message.splitlines()[0])
+    ❌ clip_loss: failed on a 4 x 4 batch, texts shifted by one (a cycle), temperature 2.
     """
     s = _scores()
+    identity = np.arange(3)
+    cycle = np.array([1, 2, 3, 0])          # its inverse is [3, 0, 1, 2]
+    five = np.array([2, 0, 4, 1, 3])        # not its own inverse either
+    swap = np.array([2, 1, 0])              # its own inverse
+
+    def case(name, scores, temperature, perm, hint):
+        return Case(name, (scores, temperature, perm),
+                    _shuffled_clip(scores, temperature, perm), hint)
+
     cases = [
-        Case(
-            "a 3 x 3 batch, temperature 1",
-            (s["3x3"], 1.0),
-            _clip_loss(s["3x3"]),
-            "Row i of S is image i against every text; its target is i (the diagonal). "
-            "CLIP averages the cross-entropy of the rows and of the columns.",
-        ),
-        Case(
-            "cosine similarities of 5 pairs, temperature 0.07",
-            (s["cosines"], 0.07),
-            _clip_loss(s["cosines"], 0.07),
-            "Divide the similarities by the temperature before the softmax.",
-        ),
-        Case(
-            "a 4 x 4 batch, temperature 2",
-            (s["4x4"], 2.0),
-            _clip_loss(s["4x4"], 2.0),
-            "Divide by the temperature, then take the mean of the two directions' losses.",
-        ),
-        Case(
-            "scores of 1000",
-            (s["huge"], 1.0),
-            _clip_loss(s["huge"]),
-            "np.exp(1000) overflows to inf. Use a stable log-softmax "
-            "(xl.categorical_cross_entropy, or subtract each row's max first).",
-        ),
-    ]
+        case("a 3 x 3 batch in order (text_of_image = [0, 1, 2]), temperature 1",
+             s["3x3"], 1.0, identity,
+             "In order, the true pairs are the diagonal: CLIP averages the cross-entropy of "
+             "the rows (each image picks its text) and of the columns (each text its image)."),
+        case("a 4 x 4 batch, texts shifted by one (a cycle), temperature 2",
+             s["4x4"], 2.0, cycle,
+             "Row i's target is text_of_image[i]; column j's target is the image whose text "
+             "is j, np.argsort(text_of_image). Divide by the temperature first."),
+        case("cosine similarities of 5 pairs, shuffled, temperature 0.07",
+             s["cosines"], 0.07, five,
+             "Divide the similarities by the temperature before the softmax."),
+        case("scores of 1000, two texts swapped", s["huge"], 1.0, swap,
+             "np.exp(1000) overflows to inf. Use a stable log-softmax "
+             "(xl.categorical_cross_entropy, or subtract each row's max first)."),
+    ]  # fmt: skip
     return run_cases("clip_loss", fn, cases, _CLIP_MISTAKES)
+
+
+def _with_negatives(positive, negatives):
+    """The rows' logits: the positive's score first, then the K negatives' (target 0)."""
+    positive = np.asarray(positive, dtype=float)
+    return np.column_stack([positive, np.asarray(negatives, dtype=float)])
+
+
+def _bound(positive, negatives, *, ceiling=None, scale=1.0, reduction="mean"):
+    logits = _with_negatives(positive, negatives)
+    n, k_plus_1 = logits.shape
+    loss = _ce(logits, np.zeros(n, dtype=int), reduction=reduction)
+    top = math.log(k_plus_1) if ceiling is None else ceiling(n, k_plus_1 - 1)
+    return (top - loss) * scale
+
+
+def _negatives_only(positive, negatives):
+    positive = np.asarray(positive, dtype=float)
+    negatives = np.asarray(negatives, dtype=float)
+    m = negatives.max(axis=1)
+    lse = m + np.log(np.exp(negatives - m[:, None]).sum(axis=1))
+    return math.log(negatives.shape[1] + 1) - float(np.mean(lse - positive))
 
 
 _BOUND_MISTAKES = (
     Mistake(
-        lambda s: -_info_nce_loss(s),
-        "The bound is log N minus the loss: the log N is missing.",
+        lambda pos, neg: _bound(pos, neg, ceiling=lambda n, k: math.log(k)),
+        "The ceiling is log(K + 1), not log K: each row picks its positive among K + 1 "
+        "candidates (the positive and the K negatives), as a batch of N picks among N.",
     ),
     Mistake(
-        lambda s: _info_nce_loss(s) - math.log(len(s)),
-        "The sign is flipped: the bound is log N − L (it is at most log N, and 0 for a "
+        lambda pos, neg: _bound(pos, neg, ceiling=lambda n, k: math.log(n)),
+        "That ceiling is log N, the number of rows: here each row has its own K negatives, "
+        "and it chooses among K + 1 candidates, so the ceiling is log(K + 1).",
+    ),
+    Mistake(
+        _negatives_only,
+        "The positive is missing from the denominator: each row's softmax runs over all "
+        "K + 1 candidates, the positive included, -log(e^pos / (e^pos + sum_k e^neg_k)).",
+    ),
+    Mistake(
+        lambda pos, neg: _bound(pos, neg, ceiling=lambda n, k: 0.0),
+        "The bound is log(K + 1) minus the loss: the log(K + 1) is missing.",
+    ),
+    Mistake(
+        lambda pos, neg: -_bound(pos, neg),
+        "The sign is flipped: the bound is log(K + 1) − L (at most log(K + 1), and 0 for a "
         "critic that knows nothing).",
     ),
     Mistake(
-        lambda s: math.log2(len(s)) - _info_nce_loss(s),
-        "log2(N) is in bits while the loss is in nats: use np.log(N).",
+        lambda pos, neg: _bound(pos, neg, ceiling=lambda n, k: math.log2(k + 1)),
+        "log2(K + 1) is in bits while the loss is in nats: use np.log(K + 1).",
     ),
     Mistake(
-        lambda s: math.log(len(s)) - len(s) * _info_nce_loss(s),
+        lambda pos, neg: _bound(pos, neg, scale=1 / math.log(2)),
+        "That is the bound in bits: the course uses the natural log (nats).",
+    ),
+    Mistake(
+        lambda pos, neg: _bound(pos, neg, reduction="sum"),
         "The loss must be the mean over the N rows, not their sum.",
-    ),
-    Mistake(
-        lambda s: _info_nce_bound(np.asarray(s).T),
-        "That is the columns' bound (each y_j picking its x). InfoNCE here is over the rows: "
-        "row i is x_i scored against every y_j, and its target is column i.",
     ),
 )
 
 
 def infonce_bound(fn) -> CheckResult:
-    """Check ``fn(scores)``: the InfoNCE lower bound ``log N - L`` in nats, a float.
+    """Check ``fn(positive_scores, negative_scores)``: the InfoNCE lower bound with K
+    negatives per row, ``log(K + 1) - L`` in nats, a float.
 
-    ``scores`` is an (N, N) matrix of a critic's scores, true pairs on the diagonal; L is the
-    mean cross-entropy of its rows against the diagonal.
+    ``positive_scores`` has shape (N,): the critic's score of each ``x_i`` with its own
+    ``y_i``; ``negative_scores`` has shape (N, K): ``x_i`` against K other ``y``'s (a queue
+    of past batches, as in MoCo). L is the mean cross-entropy of the rows
+    ``[positive, negatives]`` against the positive.
 
     Parameters
     ----------
@@ -172,39 +239,33 @@ def infonce_bound(fn) -> CheckResult:
     Examples
     --------
     >>> import xent_lessons as xl
-    >>> loss_only = lambda s: xl.categorical_cross_entropy(s, np.arange(len(s)))
-    >>> infonce_bound(loss_only).status
+    >>> log_k = lambda pos, neg: np.log(np.shape(neg)[1]) - xl.categorical_cross_entropy(
+    ...     np.column_stack([pos, neg]), np.zeros(len(pos), dtype=int))
+    >>> infonce_bound(log_k).status
     'failed'
     """
-    s = _scores()
+    rng = np.random.default_rng(131)
+    pos4, neg4 = rng.normal(3.0, 1.0, 4), rng.normal(0.0, 1.5, (4, 2))
+    pos3, neg3 = rng.normal(2.0, 1.0, 3), rng.normal(0.0, 1.0, (3, 7))
+    pos_huge = np.array([1000.0, 995.0])
+    neg_huge = np.array([[990.0, 0.0, -1000.0], [1000.0, 0.0, 998.0]])
+
+    def case(name, pos, neg, hint):
+        return Case(name, (pos, neg), _bound(pos, neg), hint)
+
     cases = [
-        Case(
-            "a 4 x 4 batch",
-            (s["4x4"],),
-            _info_nce_bound(s["4x4"]),
-            "Compute L = the mean cross-entropy of the rows against the targets 0..N-1, "
-            "then return log N − L.",
-        ),
-        Case(
-            "a critic that scores every pair 0",
-            (np.zeros((5, 5)),),
-            0.0,
-            "Every row's softmax is uniform, so L = log N and the bound is 0: the critic "
-            "has learned nothing.",
-        ),
-        Case(
-            "a 3 x 3 batch",
-            (s["3x3"],),
-            _info_nce_bound(s["3x3"]),
-            "Rows are x_i; the target of row i is column i.",
-        ),
-        Case(
-            "scores of 1000",
-            (s["huge"],),
-            _info_nce_bound(s["huge"]),
-            "np.exp(1000) overflows: compute the loss with a stable log-softmax.",
-        ),
-    ]
+        case("N = 4 rows, K = 2 negatives each", pos4, neg4,
+             "Each row is a softmax over its K + 1 candidates [positive, negatives], the "
+             "positive the target; L is the mean over the rows, and the bound log(K + 1) − L."),
+        case("a critic that scores everything 0 (N = 5, K = 3)", np.zeros(5), np.zeros((5, 3)),
+             "Every row's softmax is uniform over K + 1 candidates, so L = log(K + 1) and the "
+             "bound is 0: the critic has learned nothing."),
+        case("N = 3 rows, K = 7 negatives each", pos3, neg3,
+             "The ceiling depends on K, the negatives per row, not on N, the rows."),
+        case("scores of 1000", pos_huge, neg_huge,
+             "np.exp(1000) overflows: compute the loss with a stable log-softmax (put the "
+             "positive's column first and use xl.categorical_cross_entropy with targets 0)."),
+    ]  # fmt: skip
     return run_cases("infonce_bound", fn, cases, _BOUND_MISTAKES)
 
 
@@ -214,6 +275,14 @@ def _smallest_n(mi):
         n += 1
     while n > 1 and math.log(n - 1) >= mi:
         n -= 1
+    return n
+
+
+def _first_n_above(mi):
+    """``while log(n) <= mi``: the first N with log N > I, strictly."""
+    n = 1
+    while math.log(n) <= mi:
+        n += 1
     return n
 
 
@@ -227,6 +296,20 @@ _BATCH_MISTAKES = (
         lambda mi: math.floor(math.exp(mi)),
         "Rounded down: int(), floor() and round() can all round e^I down, and a batch of "
         "floor(e^I) has a ceiling log N just below I. Round up (np.ceil).",
+    ),
+    Mistake(
+        lambda mi: max(1, math.ceil(math.exp(mi))),
+        "Right everywhere except where e^I is a whole number: exp(log 10) is "
+        "10.000000000000002 in floating point (exp and log each round their last digit), "
+        "so its ceil is 11, and the answer is 10 (log 10 >= log 10). After the ceil, check "
+        "the neighbours with log itself: step down while log(N - 1) >= I, up while "
+        "log(N) < I.",
+    ),
+    Mistake(
+        _first_n_above,
+        "Off by one where log N equals I exactly: the condition is log N >= I, so stop at "
+        "the first N with log N >= I (loop `while log(n) < mi: n += 1`). `while log(n) <= mi` "
+        "goes one further: at I = 0 a batch of 1 already reaches it (log 1 = 0).",
     ),
     Mistake(
         lambda mi: math.exp(mi),
@@ -254,7 +337,9 @@ def smallest_batch_size(fn) -> CheckResult:
     'failed'
     """
     mis = [(7.834, "the Gaussians of this lesson, 7.834 nats"), (2.0, "2 nats"),
-           (0.5, "half a nat"), (10.0, "10 nats"), (0.0, "no information at all")]
+           (0.5, "half a nat"), (0.0, "no information at all"), (10.0, "10 nats"),
+           (math.log(10), "log 10 = 2.302585092994046 nats (e^I is 10, a whole number)"),
+           (math.log(1000), "log 1000 nats (e^I is 1000)")]
     cases = [
         Case(
             name,

@@ -124,7 +124,42 @@ def _naive_fit(p, x, means, stds, direction):
     return best[int(np.argmin(values))]
 
 
+def _naive_fit_skipping_nan(p, x, means, stds, direction):
+    """The same naive KL in a loop that keeps a pair only when ``value < best_value``: a nan
+    never wins, so where every KL is nan no pair is kept and the loop returns None."""
+    best, best_value = None, np.inf
+    for m in means:
+        for sd in stds:
+            q = gaussian_on_grid(x, m, sd)
+            a, b = (p, q) if direction == "forward" else (q, p)
+            with np.errstate(all="ignore"):
+                value = np.sum(a * np.log(a / b))
+            if value < best_value:
+                best, best_value = (float(m), float(sd)), value
+    return best
+
+
+def _last_on_a_tie(p, x, means, stds, direction):
+    """``<=`` instead of ``<``: the LAST of equally good pairs (the grids read backwards)."""
+    return _fit_gaussian_kl(p, x, np.asarray(means)[::-1], np.asarray(stds)[::-1], direction)
+
+
+_NAN_KL = (
+    "If `return best` is there, the likely cause on this case (a target with exact zeros) "
+    "is that every KL came out nan, so no pair ever won and `best` stayed None (nan < "
+    "best_value is always False). Where p = 0 the term p * log(p / q) is 0 * log(0) = 0 * (-inf) = nan in "
+    "floating point, but it must count 0 (0 log 0 = 0): use xl.kl_divergence, which knows "
+    "the rule, or add up only the terms where p > 0."
+)
+
 _FIT_MISTAKES = (
+    Mistake(_naive_fit_skipping_nan, _NAN_KL),
+    Mistake(
+        _last_on_a_tie,
+        "On a tie the FIRST pair must win (in the order of the loops: means outer, stds "
+        "inner): keep a new pair only if its KL is strictly smaller (<), not smaller or "
+        "equal (<=), which hands the tie to the last pair.",
+    ),
     Mistake(
         _naive_fit,
         "A term with probability 0 must count 0 (0 log 0 = 0), but 0 * log(0 / 0) is nan, and "
@@ -143,7 +178,8 @@ def fit_gaussian_kl(fn) -> CheckResult:
 
     Each candidate is ``q = xl.distillation.gaussian_on_grid(x, mean, std)``; ``direction``
     is ``"forward"`` for :math:`D_{KL}(p \\| q)` or ``"reverse"`` for :math:`D_{KL}(q \\| p)`.
-    Return the pair (two numbers) with the smallest divergence.
+    Return the pair (two numbers) with the smallest divergence; on a tie, the first pair in
+    the loops' order (means outer, stds inner).
 
     Examples
     --------
@@ -157,6 +193,10 @@ def fit_gaussian_kl(fn) -> CheckResult:
     # A target with exact zeros: nothing outside [-3, 3].
     cut = np.where(np.abs(x) <= 3.0, bimodal, 0.0)
     cut = cut / cut.sum()
+    # An exact tie: a std of 1e12 makes every Gaussian flat on the grid (each exp rounds to
+    # 1.0), whatever its mean, and a flat target is fitted best by any of them.
+    flat = np.full(x.shape, 1.0 / len(x))
+    tie_means, tie_stds = np.array([-0.4, 0.3, 1.1]), np.array([0.5, 1e12])
 
     def case(name, p, direction, hint):
         return Case(name, (p, x, means, stds, direction),
@@ -171,5 +211,12 @@ def fit_gaussian_kl(fn) -> CheckResult:
              "Gaussian is narrow and sits on one mode (the larger one)."),
         case("forward KL, a target with exact zeros", cut, "forward",
              "Where p = 0 the term p log(p / q) is 0, not nan."),
+        Case("a tie: a flat target, and Gaussians so wide (std 1e12) that they are flat "
+             "whatever their mean",
+             (flat, x, tie_means, tie_stds, "forward"),
+             _fit_gaussian_kl(flat, x, tie_means, tie_stds, "forward"),
+             "Every std-1e12 Gaussian is exactly flat on the grid, so the pairs (-0.4, 1e12), "
+             "(0.3, 1e12) and (1.1, 1e12) have the same KL: the first pair in the loops' order "
+             "(means outer, stds inner) wins a tie.", rtol=0, atol=1e-12),
     ]
     return run_cases("fit_gaussian_kl", fn, cases, _FIT_MISTAKES, part_names=("mean", "std"))

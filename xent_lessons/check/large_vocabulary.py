@@ -121,12 +121,65 @@ def _last_block_only(z, block_size):
     return _logsumexp(z[:, last:], axis=1)
 
 
+def _max_of_first_block(z, block_size):
+    """The running max taken from the first block and never updated."""
+    m = z[:, :block_size].max(axis=1)
+    s = np.zeros(z.shape[0])
+    for start in range(0, z.shape[1], block_size):
+        s = s + np.exp(z[:, start : start + block_size] - m[:, None]).sum(axis=1)
+    return m + np.log(s)
+
+
+def _max_started_at_zero(z, block_size):
+    """A correct update, but the running max starts at 0 instead of -inf."""
+    m = np.zeros(z.shape[0])
+    s = np.zeros(z.shape[0])
+    for start in range(0, z.shape[1], block_size):
+        block = z[:, start : start + block_size]
+        new_m = np.maximum(m, block.max(axis=1))
+        s = s * np.exp(m - new_m) + np.exp(block - new_m[:, None]).sum(axis=1)
+        m = new_m
+    return m + np.log(s)
+
+
+def _in_base_2(z, block_size):
+    return _logsumexp(z, axis=1) / np.log(2)
+
+
+def _log2_of_the_sum(z, block_size):
+    m = z.max(axis=1)
+    return m + np.log2(np.exp(z - m[:, None]).sum(axis=1))
+
+
 def _block_maxes_only(z, block_size):
     return np.max([z[:, s : s + block_size].max(axis=1) for s in range(0, z.shape[1], block_size)],
                   axis=0)  # fmt: skip
 
 
 _ONLINE_MISTAKES = (
+    Mistake(
+        _fed(_max_of_first_block),
+        "The running max is never updated after the first block: when a later block holds a "
+        "larger logit, exp(z - m) of that logit overflows (here exp(800) = inf). Update it "
+        "with every block, new_m = np.maximum(m, block.max(axis=1)), and rescale the sum "
+        "gathered so far by exp(m - new_m).",
+    ),
+    Mistake(
+        _fed(_max_started_at_zero),
+        "The running max starts at 0: in a row whose logits are all far below 0 (here about "
+        "-1000) it stays 0, every exp(z - 0) underflows to 0 and log(0) = -inf. Start it at "
+        "-inf (np.full(N, -np.inf)) or at the first block's max.",
+    ),
+    Mistake(
+        _fed(_in_base_2),
+        "That is the log-sum-exp in bits (log2): the course's log-sum-exp uses the natural "
+        "log, m + np.log(s).",
+    ),
+    Mistake(
+        _fed(_log2_of_the_sum),
+        "np.log2 of the running sum: log-sum-exp = m + np.log(s), with the natural log (the "
+        "max m is already in nats, and exp's inverse is np.log).",
+    ),
     Mistake(
         _fed(_no_rescale),
         "When a block brings a larger max, the sum gathered so far was computed against the "
@@ -161,7 +214,8 @@ def online_logsumexp(fn) -> CheckResult:
     ``blocks`` yields arrays of shape (N, c), the columns of an (N, C) array of logits in
     order; it can be read once. ``fn`` returns an array of shape (N,). The cases stream
     small and large logits (1000 and more), blocks of 1 column, blocks that do not divide
-    C, and a row whose largest logit arrives in the last block.
+    C, and rows whose largest logit arrives in the last block (one of 800, which overflows
+    ``exp`` unless the running max is updated).
 
     Examples
     --------
@@ -214,6 +268,13 @@ def online_logsumexp(fn) -> CheckResult:
             2,
             "exp(1000) overflows and exp(-1000) underflows to 0: every exp must see z minus "
             "the running max, never z alone.",
+        ),
+        _stream_case(
+            "the largest logit arrives last, and is large (800)",
+            [[0.0, 1.0, -1.0, 0.5, 2.0, 800.0], [3.0, 0.0, 1.0, -2.0, 0.5, 1.0]],
+            2,
+            "When a block brings a larger max, update the running max and rescale the "
+            "running sum to it: exp(800 - 0) overflows, exp(800 - 800) does not.",
         ),
     ]
 
@@ -416,7 +477,7 @@ def chunked_linear_cross_entropy(fn) -> CheckResult:
         what = (
             "as much as the full (N, V) logits: the chunks are not chunks"
             if report.traced_bytes >= results_bytes + full
-            else "more than the budget: count every (chunk, V) array your code holds at once"
+            else "more than the budget"
         )
         return failed(
             "chunked_linear_cross_entropy",
@@ -426,7 +487,12 @@ def chunked_linear_cross_entropy(fn) -> CheckResult:
             f"the results take {results_bytes / 1e6:.2f} MB; allowed "
             f"{allowed / 1e6:.2f} MB ({what})",
             "Choose the chunk's rows from the budget: rows = budget_bytes // (k * V * 8), "
-            "k the number of (rows, V) arrays alive at once in your loop (z, exp, ...).",
+            "k the number of (rows, V) arrays alive at once in your loop (z, z - max, exp, "
+            "g, ...). If you counted them all, the previous chunk's arrays are the likely "
+            "culprit: a name like z or g keeps its old array alive until it is assigned "
+            "again, and the new chunk's array is made BEFORE that, so the last chunk's "
+            "arrays and the next one's are alive together. Free them at the end of the loop "
+            "body (del z, e, g), or count them too.",
         )
 
     return run_cases(

@@ -170,16 +170,21 @@ def focal_loss_panels(axes, gamma=2.0, alpha=0.25):
     for ax, quantity, key in ((ax_l, "loss", "loss"), (ax_g, "gradient", "grad")):
         ax.plot(p_t, focal_values(p_t, 0.0, 1.0, quantity), color=style.NEUTRAL, lw=1.5,
                 ls="--", label="cross-entropy")
+        # A wide solid line under a narrow dashed one: where the two curves coincide (α = 0.5)
+        # both stay visible, the dashes on the band.
         artists[f"{key}_positive"] = ax.plot(
-            p_t, p_t, color=style.ACCENT, lw=2.2, label="focal, a positive (α)"
+            p_t, p_t, color=style.ACCENT, lw=4.0, alpha=0.85, label="focal, a positive (α)"
         )[0]
         artists[f"{key}_negative"] = ax.plot(
-            p_t, p_t, color=style.EXTRA[1], lw=2.2, label="focal, a negative (1 − α)"
+            p_t, p_t, color=style.EXTRA[1], lw=1.8, ls=(0, (5, 2.5)),
+            label="focal, a negative (1 − α)",
         )[0]
         _focal_axes(ax, quantity, None)
         ax.legend(loc="upper right", fontsize="small")
-    ax_q.plot([0, 1], [0, 1], color=style.TRUTH, ls="--", lw=1.5, label="proper: $q^* = p$")
-    artists["forecast"] = ax_q.plot(P_GRID, P_GRID, color=style.MODEL, lw=2.2,
+    # The diagonal dashed on top of a wide focal line: at γ = 0, α = 0.5 they coincide.
+    ax_q.plot([0, 1], [0, 1], color=style.TRUTH, ls="--", lw=1.5, zorder=3,
+              label="proper: $q^* = p$")
+    artists["forecast"] = ax_q.plot(P_GRID, P_GRID, color=style.MODEL, lw=4.0, alpha=0.85,
                                     label="focal loss")[0]
     ax_q.set_xlim(0, 1)
     ax_q.set_ylim(0, 1)

@@ -255,7 +255,9 @@ def memory_vs_chunk_size(ax, chunk_sizes, predicted, measured=(), current=None, 
     ax.set_yscale("log")
     style.label_axes(ax, "chunk size (rows of logits at once, log scale)",
                      f"extra memory ({unit}, log scale)")  # fmt: skip
-    ax.legend(fontsize="x-small", loc="center left")
+    # Lower right: below the flat part of the chunked line, away from the measured points
+    # and their labels (which sit on the rising part, at the left and middle).
+    ax.legend(fontsize="x-small", loc="lower right")
     return {"lines": lines, "points": points, "current": current_line}
 
 

@@ -17,6 +17,8 @@ CRITICS = {
 }
 SHOWN = 8  # pairs shown in the heatmap
 RHO_MAX = 0.999
+TEMPERATURE_MIN, TEMPERATURE_MAX = 0.005, 20.0  # the cosine critic's best τ is about 0.01-0.02
+AXIS_BOTTOM = -1.0  # a bound below it is drawn on the axis's bottom edge (the readout has it)
 _EXP_LIMIT = 700.0  # exp(700) is finite in float64; rows that would go beyond are redone
 
 
@@ -96,7 +98,8 @@ def info_nce_explorer(rho=0.99, n=128, temperature=1.0, critic="optimal", dim=4,
     n : int, optional
         The batch size to highlight, a power of 2 from 2 to 1024.
     temperature : float, optional
-        :math:`\tau`, in [0.05, 20].
+        :math:`\tau`, in [0.005, 20]. A bound below -1 nats (a critic too sharp for its
+        scores) is drawn along the bottom edge of the axis; the readout gives its value.
     critic : {"optimal", "bilinear", "cosine"}
         ``"optimal"`` is :func:`~xent_lessons.gaussian_critic`; ``"bilinear"`` scores
         :math:`x \cdot y`, ``"cosine"`` the cosine of the angle between them.
@@ -127,8 +130,11 @@ def info_nce_explorer(rho=0.99, n=128, temperature=1.0, critic="optimal", dim=4,
         raise ValueError(f"rho must be in [0, {RHO_MAX}] (the slider's range); got {rho!r}")
     if n not in BATCH_SIZES:
         raise ValueError(f"n must be one of {BATCH_SIZES}; got {n!r}")
-    if not 0.05 <= float(temperature) <= 20.0:
-        raise ValueError(f"temperature must be in [0.05, 20] (the slider's range); got {temperature!r}")
+    if not TEMPERATURE_MIN <= float(temperature) <= TEMPERATURE_MAX:
+        raise ValueError(
+            f"temperature must be in [{TEMPERATURE_MIN}, {TEMPERATURE_MAX:g}] (the slider's "
+            f"range); got {temperature!r}"
+        )
     if critic not in CRITICS:
         raise ValueError(f"critic must be one of {tuple(CRITICS)}; got {critic!r}")
     pool = BATCH_SIZES[-1]
@@ -161,7 +167,8 @@ def info_nce_explorer(rho=0.99, n=128, temperature=1.0, critic="optimal", dim=4,
     art_c["truth"].set_label("true $I(X; Y)$")
     ax_c.legend(loc="lower right", fontsize="small", framealpha=0.9)
     top = gaussian_mutual_information(RHO_MAX, dim) + 0.6
-    ax_c.set_ylim(-1.0, top)
+    ax_c.set_ylim(AXIS_BOTTOM, top)
+    ax_c.axhline(0.0, color="0.6", lw=0.8, zorder=0)  # below 0 the bound says nothing
     art_h = batch_probability_heatmap(
         ax_h, np.zeros((SHOWN, SHOWN)), annotate=False, colorbar=False,
         title="batch 0: softmax(S / τ), first 8 rows",
@@ -183,9 +190,10 @@ def info_nce_explorer(rho=0.99, n=128, temperature=1.0, critic="optimal", dim=4,
 
     def update(rho, n, temperature, critic):
         values = estimates(rho, temperature, critic)
-        line.set_ydata(values)
+        shown_values = np.maximum(values, AXIS_BOTTOM)  # kept on the axis, at its bottom edge
+        line.set_ydata(shown_values)
         i = BATCH_SIZES.index(n)
-        artists["marker"].set_data([n], [values[i]])
+        artists["marker"].set_data([n], [shown_values[i]])
         mi = gaussian_mutual_information(rho, dim)
         artists["truth"].set_ydata([mi, mi])
         x, y = pairs(rho)
@@ -205,8 +213,9 @@ def info_nce_explorer(rho=0.99, n=128, temperature=1.0, critic="optimal", dim=4,
         return (
             f"true I(X; Y) = {mi:.2f} nats (ρ = {rho:.3f}, d = {dim})   "
             f"N = {n}: ceiling log N = {np.log(n):.2f} nats\n"
-            f"InfoNCE estimate log N − L = {values[i]:.2f} nats   "
-            f"(critic {critic}, τ = {temperature:.2f}, {pool // n} batch"
+            f"InfoNCE estimate log N − L = {values[i]:.2f} nats"
+            f"{' (below the axis: a negative bound says nothing)' if values[i] < AXIS_BOTTOM else ''}   "
+            f"(critic {critic}, τ = {temperature:.{2 if temperature >= 0.1 else 3}f}, {pool // n} batch"
             f"{'es' if pool // n > 1 else ''})"
         )
 
@@ -221,8 +230,8 @@ def info_nce_explorer(rho=0.99, n=128, temperature=1.0, critic="optimal", dim=4,
             layout=widgets.Layout(width="340px"), style=style,
         ),
         "temperature": widgets.FloatLogSlider(
-            value=float(temperature), base=10, min=np.log10(0.05), max=np.log10(20.0),
-            step=0.02, description="temperature τ", readout_format=".2f",
+            value=float(temperature), base=10, min=np.log10(TEMPERATURE_MIN),
+            max=np.log10(TEMPERATURE_MAX), step=0.02, description="temperature τ", readout_format=".3f",
             layout=widgets.Layout(width="340px"), style=style,
         ),
         "critic": widgets.Dropdown(
