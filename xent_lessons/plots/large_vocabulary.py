@@ -255,9 +255,9 @@ def memory_vs_chunk_size(ax, chunk_sizes, predicted, measured=(), current=None, 
     ax.set_yscale("log")
     style.label_axes(ax, "chunk size (rows of logits at once, log scale)",
                      f"extra memory ({unit}, log scale)")  # fmt: skip
-    # Lower right: below the flat part of the chunked line, away from the measured points
-    # and their labels (which sit on the rising part, at the left and middle).
-    ax.legend(fontsize="x-small", loc="lower right")
+    # Upper left, just under the top: above the chunked line's small-chunk end and below a
+    # flat line near the top (torch's), away from the measured points and their labels.
+    ax.legend(fontsize="x-small", loc="upper left", bbox_to_anchor=(0.0, 0.9))
     return {"lines": lines, "points": points, "current": current_line}
 
 
