@@ -49,7 +49,13 @@ def test_focal_loss_checker_rejects_one_minus_p_t_by_subtraction():
         return (alpha * t + (1 - alpha) * (1 - t)) * ce * (1 - p_t) ** gamma
 
     result = xl.check.focal_loss_with_logits(torchvision_style)
-    assert_fails(result, "logits of ±40", "by subtraction", "sigmoid(-x)")
+    assert_fails(result, "logits of ±40", "by subtraction", "sigmoid(-x)", "1.9e-53")
+    def log_of_sigmoid(x, t, alpha=0.25, gamma=2.0):  # -log p_t as -log(sigmoid(±x)): 0 at x = 40
+        ce = -np.log(np.where(t == 1, xl.sigmoid(x), xl.sigmoid(-x)))
+        one_minus = t * xl.sigmoid(-x) + (1 - t) * xl.sigmoid(x)
+        return (alpha * t + (1 - alpha) * (1 - t)) * one_minus**gamma * ce
+
+    assert_fails(xl.check.focal_loss_with_logits(log_of_sigmoid), "logits of ±40", "-log(sigmoid(x))")
     exact = xl.sigmoid_focal_loss(np.array([40.0]), np.array([1.0]))[0]
     assert 1e-54 < exact < 1e-52  # the value the hint quotes
 

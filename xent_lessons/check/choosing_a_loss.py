@@ -62,10 +62,12 @@ _FOCAL_MISTAKES = (
     ),
     Mistake(
         _focal_subtracted,
-        "1 - p_t was computed by subtraction: for a confident right answer p_t = sigmoid(40) "
-        "rounds to exactly 1.0, so 1 - p_t is 0 and the loss 0, where the exact value is "
-        "tiny but not 0 (sigmoid(-40) = 4.2e-18, and the loss about 1.9e-53). Compute "
-        "1 - p_t directly: sigmoid(-x) for a positive, sigmoid(x) for a negative.",
+        "A loss of exactly 0 for a confident right answer, where the exact value is tiny "
+        "but not 0 (about 1.9e-53 at x = 40, t = 1): p_t = sigmoid(40) rounds to exactly 1.0. "
+        "Most likely 1 - p_t was computed by subtraction, 1 - 1.0 = 0, where it is "
+        "sigmoid(-40) = 4.2e-18; or -log p_t was computed as -log(sigmoid(x)) = -log(1.0) = 0. "
+        "Compute 1 - p_t directly, sigmoid(-x) for a positive and sigmoid(x) for a negative, "
+        "and -log p_t with the stable BCE from logits.",
     ),
     Mistake(
         _focal_naive,
