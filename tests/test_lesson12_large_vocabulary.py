@@ -403,3 +403,43 @@ def test_peak_memory_counts_numpy_allocations_exactly():
     assert xl.peak_memory(temporary).traced_bytes >= 16_000_000
     with pytest.raises(TypeError, match="fn must be callable"):
         xl.peak_memory(3)
+
+
+def _legend_covers(ax):
+    """The measured points' labels and markers that the axes' legend covers."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.collections import PathCollection
+    from matplotlib.text import Annotation
+
+    canvas = FigureCanvasAgg(ax.figure)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    legend = ax.get_legend().get_window_extent(renderer)
+    covered = [t.get_text() for t in ax.texts
+               if isinstance(t, Annotation) and legend.overlaps(t.get_window_extent(renderer))]
+    for points in (c for c in ax.collections if isinstance(c, PathCollection)):
+        radius = np.sqrt(points.get_sizes().max()) / 2 * ax.figure.dpi / 72  # the marker, in pixels
+        padded = legend.expanded(1 + 2 * radius / legend.width, 1 + 2 * radius / legend.height)
+        for x, y in ax.transData.transform(points.get_offsets()):
+            if padded.contains(x, y):
+                covered.append((x, y))
+    return covered
+
+
+def test_memory_vs_chunk_size_legend_covers_no_measured_point():
+    # issue 22: the legend covered a measured point and its label, in the notebook's figure
+    # (chunks up to 1024 rows) and in the widget (up to N)
+    n, v, h = 1024, 32000, 64
+    measured = [("chunks of 32", 32, 13.1e6), ("chunks of 128", 128, 25.4e6), ("chunks of 512", 512, 74.5e6)]
+    fig = Figure(figsize=(10.0, 3.8), layout="constrained")
+    _, ax = fig.subplots(1, 2, width_ratios=(1.1, 1))
+    sizes = np.array([2**k for k in range(11)])
+    predicted = [sum(xl.plots.predicted_memory(n, v, h, int(c), 4)["chunked"].values()) for c in sizes]
+    torch_bytes = sum(xl.plots.predicted_memory(n, v, h, 1, 4)["torch"].values())
+    xl.plots.memory_vs_chunk_size(ax, sizes, {"chunked (predicted)": predicted, "torch (predicted)": torch_bytes},
+                                  measured=measured, current=128)
+    assert _legend_covers(ax) == []
+    w = xl.widgets.vocabulary_memory(n_rows=n, n_classes=v, n_hidden=h, chunk_size=128, dtype="float32",
+                                     measured={"shape": (n, v, h, 4), "points": measured})
+    chunk_axes = [a for a in w.figure.axes if a.get_xscale() == "log"]
+    assert len(chunk_axes) == 1 and _legend_covers(chunk_axes[0]) == []

@@ -260,3 +260,19 @@ def test_the_lessons_key_numbers_are_printed():
     recalibrated = float(outputs.split("recalibrated (Platt):      ECE ")[1].split()[0])
     assert recalibrated < focal / 10
     assert math.isclose(float(outputs.split("log w = ")[1].split()[0]), math.log(97.0), abs_tol=0.01)
+
+
+def test_focal_loss_panels_keep_coinciding_curves_visible():
+    # issue 22: at gamma = 0, alpha = 0.5 the positive's and negative's curves (and, on the
+    # right, the focal forecast and the diagonal) coincide: a wide solid line under a narrow
+    # dashed one keeps both visible.
+    art = xl.plots.focal_loss_panels(Figure().subplots(1, 3), gamma=0.0, alpha=0.5)
+    for key in ("loss", "grad"):
+        wide, narrow = art[f"{key}_positive"], art[f"{key}_negative"]
+        np.testing.assert_allclose(wide.get_ydata(), narrow.get_ydata())
+        assert wide.get_linewidth() > 1.5 * narrow.get_linewidth()
+        assert wide.get_linestyle() == "-" and narrow.get_linestyle() != "-"
+    forecast = art["forecast"]
+    diagonal = [line for line in forecast.axes.lines if line is not forecast][0]
+    assert forecast.get_linewidth() > 1.5 * diagonal.get_linewidth()
+    assert diagonal.get_linestyle() != "-" and diagonal.get_zorder() > forecast.get_zorder()
