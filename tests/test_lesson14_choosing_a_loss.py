@@ -273,6 +273,6 @@ def test_focal_loss_panels_keep_coinciding_curves_visible():
         assert wide.get_linewidth() > 1.5 * narrow.get_linewidth()
         assert wide.get_linestyle() == "-" and narrow.get_linestyle() != "-"
     forecast = art["forecast"]
-    diagonal = [line for line in forecast.axes.lines if line is not forecast][0]
+    diagonal = next(line for line in forecast.axes.lines if line is not forecast)
     assert forecast.get_linewidth() > 1.5 * diagonal.get_linewidth()
     assert diagonal.get_linestyle() != "-" and diagonal.get_zorder() > forecast.get_zorder()
