@@ -110,7 +110,7 @@ def dpo_loss_panels(axes, beta=0.1, label_smoothing=0.0, margins=None):
     p_loss, p_weight = _loss_and_weight(pairs, beta, label_smoothing)
     (line_l,) = ax_loss.plot(m, loss, color=style.MODEL, lw=2.5, label="DPO loss")
     ax_loss.axhline(np.log(2), color=style.NEUTRAL, ls=":", lw=1.2)
-    ax_loss.text(m[0] + 1, np.log(2) + 0.15, "log 2: the policy is the reference",
+    ax_loss.text(m[0] + 1, np.log(2) + 0.25, "log 2: the policy is the reference",
                  fontsize="small", color=style.NEUTRAL)
     (pts_l,) = ax_loss.plot(pairs, p_loss, "|", color=style.TRUTH, ms=10, alpha=0.5,
                             label="held-out pairs")
@@ -124,7 +124,7 @@ def dpo_loss_panels(axes, beta=0.1, label_smoothing=0.0, margins=None):
     ax_weight.axhline(0, color=style.NEUTRAL, lw=0.8)
     ax_weight.set_xlim(m[0], m[-1])
     ax_weight.set_yscale("symlog", linthresh=1e-3)
-    ax_weight.set_ylim(-1.5, 15)
+    ax_weight.set_ylim(-0.3, 12)
     style.label_axes(ax_weight, "margin Δ (nats)", "gradient weight of a pair (symlog)")
     return {"loss": line_l, "weight": line_w, "pairs_loss": pts_l, "pairs_weight": pts_w,
             "margins": pairs}
