@@ -124,7 +124,7 @@ def dpo_loss_panels(axes, beta=0.1, label_smoothing=0.0, margins=None):
     ax_weight.axhline(0, color=style.NEUTRAL, lw=0.8)
     ax_weight.set_xlim(m[0], m[-1])
     ax_weight.set_yscale("symlog", linthresh=1e-3)
-    ax_weight.set_ylim(-0.3, 12)
+    ax_weight.set_ylim(-6, 12)  # the weight lies in [-β ε, β], β ≤ 10 and ε ≤ 0.5
     style.label_axes(ax_weight, "margin Δ (nats)", "gradient weight of a pair (symlog)")
     return {"loss": line_l, "weight": line_w, "pairs_loss": pts_l, "pairs_weight": pts_w,
             "margins": pairs}
