@@ -43,6 +43,7 @@ from .losses import (
     categorical_cross_entropy,
     nll_loss,
 )
+from .preference import bradley_terry_loss, dpo_loss, dpo_loss_grad
 from .scoring_rules import expected_score, gaussian_nll_loss
 
 __version__ = "0.1.0"
@@ -51,6 +52,7 @@ __all__ = [
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "binary_cross_entropy_with_logits_grad",
+    "bradley_terry_loss",
     "brier_score",
     "categorical_cross_entropy",
     "categorical_cross_entropy_grad",
@@ -60,6 +62,8 @@ __all__ = [
     "cross_entropy",
     "distillation_loss",
     "distillation_loss_grad",
+    "dpo_loss",
+    "dpo_loss_grad",
     "entropy",
     "expected_calibration_error",
     "expected_score",

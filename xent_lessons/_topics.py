@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from importlib import import_module
 
-# The course's topics, in lesson order (00 to 14). A topic module that does not exist yet
+# The course's topics, in lesson order (00 to 15). A topic module that does not exist yet
 # is skipped, so a lesson's plots, widgets and checkers can arrive one module at a time.
 TOPICS = (
     "welcome",  # 00
@@ -28,6 +28,7 @@ TOPICS = (
     "large_vocabulary",  # 12
     "contrastive",  # 13
     "choosing_a_loss",  # 14
+    "preference",  # 15
 )
 
 
