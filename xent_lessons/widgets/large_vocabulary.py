@@ -11,6 +11,7 @@ from ..plots.large_vocabulary import (
     predicted_memory,
 )
 from ._figure_widget import FigureWidget, new_figure
+from ._frames import Every, Values, site_grid
 
 __all__ = ["vocabulary_memory"]
 
@@ -30,6 +31,7 @@ def _nearest(options, value):
     return min(options, key=lambda o: abs(np.log(o) - np.log(value)))
 
 
+@site_grid(n_rows=Values(256, 8192, 16384, 65536), n_classes=Every(), n_hidden=Values(32, 4096, 8192), chunk_size=Values(1, 65536))
 def vocabulary_memory(
     n_rows=8192, n_classes=128256, n_hidden=4096, chunk_size=1024, dtype="float32", measured=None
 ):
