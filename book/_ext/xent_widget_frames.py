@@ -162,6 +162,10 @@ def render_cells(jobs: list[dict]) -> None:
     from xent_lessons.widgets._frames import write_cell_frames
 
     for job in jobs:
+        try:  # every worker is given every job: the first to claim one renders it
+            os.close(os.open(job["claim"], os.O_CREAT | os.O_EXCL))
+        except FileExistsError:
+            continue
         namespace = {"xl": xl}
         tree = ast.parse(job["source"])
         body, last = tree.body[:-1], tree.body[-1]
@@ -256,12 +260,15 @@ def make_frames(notebooks: list[Path], cache: Path, workers: int | None = None) 
                 stateless.append(job)
     workers = workers or max(1, os.cpu_count() or 1)
     tasks = [("kernel", {"notebook": str(nb), "jobs": jobs}) for nb, jobs in kernel_jobs.items()]
-    for k in range(workers):
-        share = stateless[k::workers]
-        if share:
-            tasks.append(("render", {"jobs": share}))
     work = cache / "_work"
-    work.mkdir(exist_ok=True)
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir()
+    for job in stateless:
+        job["claim"] = str(work / (Path(job["out"]).name + ".claim"))
+    # Each render worker takes the next widget nobody has taken, so the work is shared out as
+    # it goes: one starts at once, the others after the kernels (or alongside, with more cores).
+    renders = [("render", {"jobs": stateless})] * min(workers, len(stateless))
+    tasks = renders[:1] + tasks + renders[1:]
     if tasks:
         started = time.monotonic()
         print(
@@ -352,13 +359,20 @@ def frame_alt(title: str, axes: list, point: dict | None = None) -> str:
     return f"The picture of {title}, with {settings}."
 
 
-def widget_html(manifest: dict, wid: str, frames_url: str, eager: bool) -> str:
-    """The widget as the site shows it: controls, picture and readout, and their data."""
+def widget_html(manifest: dict, wid: str, frames_url: str) -> str:
+    """The widget as the site shows it: controls, picture and readout, and their data.
+
+    Its first picture loads with the page (one small file, where the page held the saved
+    picture inline before); the others when the reader comes near (``widget_frames.js``).
+    """
     axes = manifest["axes"]
     frame = manifest["frames"][_start_index(axes)]
     data = {
         "title": manifest["title"],
-        "axes": [{k: a[k] for k in ("label", "labels", "start", "offline")} for a in axes],
+        "axes": [
+            {k: a[k] for k in ("name", "label", "labels", "values", "start", "offline")}
+            for a in axes
+        ],
         "files": [f["file"] for f in manifest["frames"]],
         "readouts": [f["readout"] for f in manifest["frames"]],
     }
@@ -375,16 +389,15 @@ def widget_html(manifest: dict, wid: str, frames_url: str, eager: bool) -> str:
             + " stay at the notebook's setting (every control moves in JupyterLab)."
         )
     controls = "".join(_control_html(axis, wid, k) for k, axis in enumerate(axes))
-    loading = "eager" if eager else "lazy"
     return (
-        f'<div class="{PREFIX}" id="{wid}" data-frames="{_attr(frames_url)}">'
+        f'<div class="{PREFIX} xent-widget" id="{wid}" data-frames="{_attr(frames_url)}">'
         f'<script type="application/json" class="{PREFIX}-data">{payload}</script>'
         f'<div class="{PREFIX}-controls" role="group" aria-label="{_attr("Controls: " + manifest["title"])}">'
         f"{controls}</div>"
         f'<img class="{PREFIX}-picture" src="{_attr(frames_url + frame["file"])}" '
         f'width="{manifest["width"]}" alt="{_attr(frame_alt(manifest["title"], axes))}" '
-        f'loading="{loading}" decoding="sync">'
-        f'<pre class="{PREFIX}-readout" aria-live="polite">{html.escape(frame["readout"])}</pre>'
+        'decoding="sync">'
+        f'<pre class="{PREFIX}-readout xent-widget-readout" aria-live="polite">{html.escape(frame["readout"])}</pre>'
         f'<p class="{PREFIX}-note">{html.escape(note)}</p>'
         "</div>"
     )
@@ -444,7 +457,6 @@ def on_source_read(app, docname: str, source: list[str]) -> None:
     depth = docname.count("/")
     frames_url = "../" * depth + SITE_DIR + "/"
     k = 0
-    first = True
     for cell in nb.get("cells", []):
         outputs = cell.get("outputs", [])
         if not any(WIDGET_VIEW in out.get("data", {}) for out in outputs):
@@ -457,8 +469,7 @@ def on_source_read(app, docname: str, source: list[str]) -> None:
             data = out.get("data", {})
             if WIDGET_VIEW in data:
                 del data[WIDGET_VIEW]
-                data["text/html"] = widget_html(manifest, f"{PREFIX}-{k}", frames_url, first)
-                first = False
+                data["text/html"] = widget_html(manifest, f"{PREFIX}-{k}", frames_url)
     source[0] = json.dumps(nb)
 
 

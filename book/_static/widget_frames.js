@@ -94,6 +94,7 @@
       picture.alt = altText(point);
       readout.textContent = data.readouts[flat];
       root.setAttribute("data-frame", file);
+      root.setAttribute("data-point", point.join(","));
       decodeNeighbours();
     }
 
@@ -132,6 +133,7 @@
     } else {
       fetchAll();
     }
+    root.setAttribute("data-point", point.join(","));
     root.classList.add("xent-frames-ready");
   }
 

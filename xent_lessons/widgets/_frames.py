@@ -123,9 +123,18 @@ class Axis:
             "kind": self.kind,
             "label": self.label,
             "labels": self.labels,
+            "values": [_jsonable(v) for v in self.values],
             "start": self.start,
             "offline": self.offline,
         }
+
+
+def _jsonable(value):
+    if isinstance(value, bool | int | float | str) or value is None:
+        return value
+    if hasattr(value, "item"):  # a NumPy scalar
+        return value.item()
+    return str(value)
 
 
 def _decimals(step: float) -> int:
