@@ -201,7 +201,10 @@ def render_in_kernel(notebook: Path, jobs: list[dict]) -> None:
         nb,
         timeout=KERNEL_TIMEOUT_S,
         kernel_name="python3",
-        allow_errors=False,
+        # A learner notebook (a site without solutions) stops at its exercise stubs; the
+        # cells after them still run, as in JupyterLab, and a widget that needed an answer
+        # keeps its saved picture.
+        allow_errors=True,
         extra_arguments=["--IPKernelApp.log_level=ERROR"],
         resources={"metadata": {"path": str(notebook.parent)}},
     )
@@ -288,10 +291,17 @@ def make_frames(notebooks: list[Path], cache: Path, workers: int | None = None) 
             if problem:
                 print(f"widget frames: a {command} worker failed:\n{problem}", file=sys.stderr)
         print(f"widget frames: done in {time.monotonic() - started:.1f} s", flush=True)
-    return {
-        notebook: [f if (f / "manifest.json").is_file() else None for f in found]
-        for notebook, found in folders.items()
-    }
+    result = {}
+    for notebook, found in folders.items():
+        result[notebook] = [f if (f / "manifest.json").is_file() else None for f in found]
+        for k, folder in enumerate(result[notebook]):
+            if folder is None:
+                print(
+                    f"widget frames: none for widget {k + 1} of {notebook.name}; "
+                    "it shows its saved picture",
+                    file=sys.stderr,
+                )
+    return result
 
 
 # ----------------------------------------------------------------------------- the page
