@@ -394,9 +394,10 @@ def widget_html(manifest: dict, wid: str, frames_url: str) -> str:
         note += (
             " Here "
             + ", ".join(a["label"] for a in offline)
-            + " move; "
+            + (" moves; " if len(offline) == 1 else " move; ")
             + ", ".join(a["label"] for a in fixed)
-            + " stay at the notebook's setting (every control moves in JupyterLab)."
+            + (" stays" if len(fixed) == 1 else " stay")
+            + " at the notebook's setting (every control moves in JupyterLab)."
         )
     controls = "".join(_control_html(axis, wid, k) for k, axis in enumerate(axes))
     return (
