@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import cross_entropy_bench
 import linear_cross_entropy_bench
+import site_widget_bench
 import widget_bench
 from harness import OtherLoad, Table, machine_description
 
@@ -37,6 +38,7 @@ SECTIONS = [
     Section("linear-cross-entropy", linear_cross_entropy_bench.run_section),
     Section("widgets", widget_bench.run_section),
     Section("widgets-browser", widget_bench.run_browser_section),
+    Section("widgets-site", site_widget_bench.run_section),
 ]
 
 

@@ -21,7 +21,7 @@ author = "the course's authors"
 copyright = "the course's authors, MIT License"
 language = "en"
 
-extensions = ["myst_nb", "xent_site"]
+extensions = ["myst_nb", "xent_site", "xent_widget_frames"]
 # tools/build_site.py lays the notebooks out as in the repository's notebooks/ folder: the
 # learner versions at the top, the solution versions in solutions/.
 root_doc = "index"

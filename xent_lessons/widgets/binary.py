@@ -17,6 +17,11 @@ from ..plots.binary import (
     naive_bce_with_logits,
 )
 from ._figure_widget import FigureWidget, new_figure
+from ._frames import Every, Values, site_grid
+
+# The logit on the site: steps of 2 where the readout changes (of 1 where float64 gives up,
+# near 37), and the ends of the range.
+_LOGIT_GRID = (-100.0, -50.0, *(float(z) for z in range(-40, 41, 2)), 33.0, 35.0, 37.0, 39.0, 50.0, 100.0)
 
 __all__ = ["bce_explorer"]
 
@@ -32,6 +37,7 @@ def _naive_sigmoid32(z: float) -> float:
         return float(one / (one + np.exp(np.float32(-z))))
 
 
+@site_grid(target=Every(), logit=Values(*_LOGIT_GRID))
 def bce_explorer(target=1, logit=2.0, z_range=(-100.0, 100.0)) -> FigureWidget:
     r"""One sample's binary cross-entropy: a target toggle and a logit slider.
 

@@ -6,6 +6,7 @@ import numpy as np
 
 from .._validation import as_float_array, check_positive_scalar
 from ._figure_widget import FigureWidget, new_figure
+from ._frames import Evenly, site_grid
 
 __all__ = ["temperature_reliability"]
 
@@ -21,6 +22,7 @@ def _demo_logits():
     return 3.0 * mix.posterior_logits(X), y
 
 
+@site_grid(temperature=Evenly(76))
 def temperature_reliability(logits=None, target=None, temperature=1.0, n_bins=15, fitted=None):
     """A temperature slider: the reliability diagram of ``softmax(logits / T)`` and its scores.
 

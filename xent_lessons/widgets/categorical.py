@@ -9,6 +9,7 @@ from ..activations import softmax
 from ..losses import categorical_cross_entropy
 from ..plots.categorical import _contributions, ce_contribution_bars, ce_target_model_bars
 from ._figure_widget import FigureWidget, new_figure
+from ._frames import Every, Values, site_grid
 
 __all__ = ["categorical_ce_explorer"]
 
@@ -55,6 +56,7 @@ def smoothed_target(target: int, n_classes: int, label_smoothing: float) -> np.n
     return y
 
 
+@site_grid(z0=Values(-8.0, 0.0, 2.0, 3.0, 4.0, 8.0), z1=Values(-8.0, 0.5, 3.0, 8.0), target=Every(), label_smoothing=Values(0.0, 0.1, 1.0))
 def categorical_ce_explorer(logits=(2.0, 0.5, -1.0), target=0, label_smoothing=0.0):
     r"""Categorical cross-entropy of one sample: logit sliders, a target class, smoothing.
 

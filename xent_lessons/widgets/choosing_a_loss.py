@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from ._figure_widget import FigureWidget, new_figure
+from ._frames import Values, site_grid
+
+_GAMMA_GRID = tuple(round(0.25 * k, 2) for k in range(21))  # gamma on the site
 
 __all__ = ["focal_loss_explorer"]
 
 
+@site_grid(gamma=Values(*_GAMMA_GRID), alpha=Values(0.0, 0.25, 0.5, 1.0))
 def focal_loss_explorer(gamma=2.0, alpha=0.25):
     r"""Sliders for the focal loss's :math:`\gamma` and :math:`\alpha`; three panels move.
 

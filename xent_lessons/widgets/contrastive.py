@@ -6,6 +6,7 @@ import numpy as np
 
 from ..contrastive import gaussian_critic, gaussian_mutual_information
 from ._figure_widget import FigureWidget, new_figure
+from ._frames import Every, Values, site_grid
 
 __all__ = ["info_nce_explorer"]
 
@@ -80,6 +81,7 @@ def _rows_of_scores(name, x_rows, y, rho):
     return xn @ yn.T
 
 
+@site_grid(n=Values(2, 16, 128, 1024), rho=Values(0.0, 0.9, 0.99, 0.999), temperature=Values(0.05, 1.0, 20.0), critic=Every())
 def info_nce_explorer(rho=0.99, n=128, temperature=1.0, critic="optimal", dim=4, seed=0):
     r"""Sliders for the correlation, the batch size and the temperature; the bound against N.
 

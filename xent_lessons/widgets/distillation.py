@@ -6,6 +6,7 @@ import numpy as np
 
 from .._validation import as_float_array, check_positive_scalar
 from ._figure_widget import FigureWidget, new_figure
+from ._frames import Evenly, site_grid
 
 __all__ = ["distillation_temperature"]
 
@@ -23,6 +24,7 @@ def _demo_logits():
     return np.zeros_like(teacher), teacher
 
 
+@site_grid(temperature=Evenly(51))
 def distillation_temperature(
     student_logits=None, teacher_logits=None, temperature=4.0, sample=0, labels=None
 ):

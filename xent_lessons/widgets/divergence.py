@@ -17,6 +17,10 @@ from ..plots.divergence import (
 )
 from ._controls import labelled_slider
 from ._figure_widget import FigureWidget, new_figure
+from ._frames import Values, site_grid
+
+# q on the site (the "Try this" sentences move q; p takes the values they name).
+_EVERY_5_PERCENT = (0.01, *(round(0.05 * k, 2) for k in range(1, 20)), 0.99)
 
 __all__ = ["cross_entropy_minimum", "kl_asymmetry"]
 
@@ -37,6 +41,7 @@ def _slider(description, value):
     )
 
 
+@site_grid(q=Values(*_EVERY_5_PERCENT), p=Values(0.01, 0.5, 0.7, 0.99))
 def kl_asymmetry(p=0.5, q=0.9, base=2, labels=("rain", "no rain")):
     """Two sliders, ``p`` and ``q``; bars of ``H(p)``, ``H(p, q)`` and both KL directions.
 
@@ -94,6 +99,7 @@ def kl_asymmetry(p=0.5, q=0.9, base=2, labels=("rain", "no rain")):
     return FigureWidget("KL divergence in both directions", fig, controls, update, artists)
 
 
+@site_grid(p=Values(0.01, 0.3, 0.5, 0.7, 0.99), q=Values(*_EVERY_5_PERCENT))
 def cross_entropy_minimum(p=0.3, q=0.7, base=None):
     """The curve ``H(p, q)`` over ``q`` for two outcomes; sliders move ``p`` and a marker ``q``.
 

@@ -8,10 +8,14 @@ from ..activations import softmax
 from ..gradients import categorical_cross_entropy_grad
 from ..losses import categorical_cross_entropy
 from ._figure_widget import FigureWidget, new_figure
+from ._frames import Every, Values, site_grid
+
+_Z_TARGET_GRID = tuple(float(z) for z in range(-6, 7))  # the target's logit on the site
 
 __all__ = ["gradient_explorer"]
 
 
+@site_grid(z1=Values(*_Z_TARGET_GRID), target=Every(), label_smoothing=Values(0.0, 0.1, 0.5))
 def gradient_explorer(logits=(2.0, 0.5, -1.0), target=1, label_smoothing=0.0, class_names=None):
     r"""Logit sliders and a target picker; bars show q, y and the gradient ``q - y``.
 

@@ -10,6 +10,7 @@ import numpy as np
 from ..huffman import huffman_code
 from ..information import entropy, surprisal
 from ._figure_widget import FigureWidget, new_figure
+from ._frames import Every, Values, site_grid
 
 __all__ = ["coin_entropy", "huffman_explorer", "loaded_die"]
 
@@ -45,6 +46,7 @@ def _check_weights(weights, n, low, high, name="weights"):
     return w.astype(int)
 
 
+@site_grid(bias=Every())
 def coin_entropy(bias=0.7):
     """A bias slider for a coin: the point on the entropy curve, and each side's surprisal.
 
@@ -108,6 +110,7 @@ def coin_entropy(bias=0.7):
     )
 
 
+@site_grid(**{"1": Every(), "6": Every()})
 def loaded_die(weights=(1, 1, 1, 1, 1, 5)):
     """Six weight sliders (0 to 10) make a die's distribution; see its entropy and the maximum.
 
@@ -179,6 +182,7 @@ def loaded_die(weights=(1, 1, 1, 1, 1, 5)):
     return FigureWidget("a loaded die: six weights, one entropy", fig, controls, update, artists)
 
 
+@site_grid(A=Every(), B=Values(1, 4, 8, 20))
 def huffman_explorer(weights=(8, 4, 2, 1, 1)):
     """Five weight sliders (1 to 20) make a distribution; see its Huffman code, H and L.
 

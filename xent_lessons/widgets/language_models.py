@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._figure_widget import FigureWidget, new_figure
+from ._frames import Every, Values, site_grid
 
 __all__ = ["order_k_explorer"]
 
@@ -32,6 +33,7 @@ class _OrderStatistics:
         return float(per_pair @ self.multiplicity) / self.n_chars
 
 
+@site_grid(k=Every(), alpha=Values(0.001, 0.01, 0.1, 1.0, 10.0))
 def order_k_explorer(k=3, alpha=0.01, max_order=8, sample_chars=200, seed=0):
     """Sliders for the order ``k`` and the fake count ``α`` of a counting model of *Alice*.
 

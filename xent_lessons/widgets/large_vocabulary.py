@@ -11,6 +11,7 @@ from ..plots.large_vocabulary import (
     predicted_memory,
 )
 from ._figure_widget import FigureWidget, new_figure
+from ._frames import Every, Values, site_grid
 
 __all__ = ["vocabulary_memory"]
 
@@ -30,6 +31,13 @@ def _nearest(options, value):
     return min(options, key=lambda o: abs(np.log(o) - np.log(value)))
 
 
+# On the site: the sizes of the "Try this" (Llama 3's V and H, N = 8192 and its double) and
+# the ends of each range; the chunk and the number format stay at the notebook's setting.
+@site_grid(
+    n_rows=Values(256, 8192, 16384, 65536),
+    n_classes=Every(),
+    n_hidden=Values(32, 4096, 8192),
+)
 def vocabulary_memory(
     n_rows=8192, n_classes=128256, n_hidden=4096, chunk_size=1024, dtype="float32", measured=None
 ):

@@ -5,12 +5,14 @@ from __future__ import annotations
 import numpy as np
 
 from ._figure_widget import FigureWidget, new_figure
+from ._frames import Values, site_grid
 
 __all__ = ["accumulation_weights"]
 
 MAX_TOKENS = 400  # the sliders' range: real tokens per micro-batch
 
 
+@site_grid(n1=Values(1, 100, 400), n2=Values(1, 100, 400), n3=Values(1, 100, 400), n4=Values(1, 100, 400))
 def accumulation_weights(token_counts=(50, 200, 100, 400)):
     """Sliders for the real tokens of 4 micro-batches; the weight of every token in the loss.
 

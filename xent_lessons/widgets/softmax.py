@@ -7,6 +7,7 @@ import numpy as np
 from .._validation import as_float_array, check_positive_scalar
 from ..plots.softmax import _set_logit_bars, _set_softmax_bars, logit_bars, softmax_bars
 from ._figure_widget import FigureWidget, new_figure
+from ._frames import Every, Values, site_grid
 
 __all__ = ["softmax_temperature"]
 
@@ -14,6 +15,7 @@ Z_LIMIT, Z_STEP = 5.0, 0.1  # the logit sliders' range [-5, 5]
 T_MIN, T_MAX = 0.1, 10.0  # the temperature slider's range (log scale)
 
 
+@site_grid(temperature=Every(), z3=Values(-5.0, -1.0, 2.0, 5.0))
 def softmax_temperature(z=(2.0, 1.0, -1.0), temperature=1.0, labels=("cat", "dog", "fox")):
     """Sliders for 2 to 4 logits and a temperature; bars of the logits and of softmax(z / T).
 

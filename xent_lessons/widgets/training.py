@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from ._figure_widget import FigureWidget, new_figure
+from ._frames import Every, Values, site_grid
+
+# The epoch on the site: each of the first few, when most happens, then further apart.
+_EPOCH_GRID = (0, 1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 30, 40, 50, 60, 80, 100, 125, 150, 175, 200)
 
 __all__ = ["training_explorer"]
 
 LEARNING_RATES = (0.01, 0.1, 1.0, 10.0, 100.0)
 
 
+@site_grid(epoch=Values(*_EPOCH_GRID), lr=Every())
 def training_explorer(
     epoch=0, lr=0.1, learning_rates=LEARNING_RATES, epochs=200, n_per_class=50, seed=0
 ):

@@ -7,10 +7,12 @@ import numpy as np
 from ..information import surprisal
 from ._controls import labelled_slider
 from ._figure_widget import FigureWidget, new_figure
+from ._frames import Every, site_grid
 
 __all__ = ["first_slider"]
 
 
+@site_grid(p=Every())
 def first_slider(p=0.25):
     r"""A slider for a probability ``p`` that moves a point along the curve :math:`-\log_2 p`.
 

@@ -1,0 +1,178 @@
+"""The widgets on the static site, without a kernel: key press to new picture, and frame sizes.
+
+``--section widgets-site`` opens the built site (``site/``; built first with
+``tools/build_site.py --no-check`` if it is not there) in headless Chromium at 2x, from
+``file://`` with the network refused. On every lesson page, each widget's first control that
+moves is focused and pressed with an arrow key ``n`` times (back and forth across its range),
+and each press is timed in the page:
+
+- **to paint**: from the key press (the ``keydown`` event's time stamp) to the start of the
+  first frame after the new picture is decoded (``img.decode()`` resolved, then
+  ``requestAnimationFrame``): the frame that paints it. The target is one frame at 60 Hz,
+  16 ms, for the median.
+- **event timing**: Chromium's own Event Timing ``duration`` of the ``keydown``, from the
+  press to the next paint after its handlers (in steps of 8 ms).
+
+Then the sizes: every frame of the site (learner and solution pages share them), and the
+largest widget's frames (targets 80 MB and 6 MB).
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+from pathlib import Path
+
+from harness import Table
+
+ROOT = Path(__file__).resolve().parents[1]
+SITE = ROOT / "site"
+FRAMES = SITE / "_static" / "widget-frames"
+PAINT_TARGET_MS = 16.0
+SITE_BUDGET_MB = 80.0
+WIDGET_BUDGET_MB = 6.0
+
+TIMER = """() => {
+  window.__xentTimes = [];
+  window.__xentEvents = [];
+  new PerformanceObserver(list => {
+    for (const entry of list.getEntries()) {
+      if (entry.name === 'keydown') window.__xentEvents.push(entry.duration);
+    }
+  }).observe({type: 'event', durationThreshold: 16, buffered: false});
+  document.addEventListener('keydown', event => {
+    const root = event.target.closest && event.target.closest('.xent-frames');
+    if (!root) return;
+    const img = root.querySelector('.xent-frames-picture');
+    const start = event.timeStamp;
+    setTimeout(() => {  // after the input handler (same task) has set the new picture
+      const done = () => requestAnimationFrame(t => window.__xentTimes.push(t - start));
+      img.decode().then(done, done);
+    }, 0);
+  }, true);
+}"""
+
+EVENTS = "() => window.__xentEvents.length"
+
+
+def _site_pages() -> list[Path]:
+    if not (SITE / "index.html").is_file():
+        sys.path.insert(0, str(ROOT / "tools"))
+        import build_site
+
+        build_site.build(SITE)
+    return sorted(SITE.glob("[0-9][0-9]_*.html"))
+
+
+def _sizes() -> tuple[float, float, str]:
+    """(all frames in MB, the largest widget's frames in MB, that widget's title)."""
+    total = sum(path.stat().st_size for path in FRAMES.glob("*.png")) / 1e6
+    largest, name = 0.0, ""
+    for page in SITE.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        for chunk in text.split('class="xent-frames-data">')[1:]:
+            data = json.loads(chunk.split("</script>", 1)[0].replace("<\\/", "</"))
+            size = sum((FRAMES / f).stat().st_size for f in set(data["files"])) / 1e6
+            if size > largest:
+                largest, name = size, data["title"]
+    return total, largest, name
+
+
+def run_section(options) -> Table:
+    sys.path.insert(0, str(ROOT / "tools"))
+    from site_check import open_browser
+
+    presses = 6 if options.quick else 16
+    pages = _site_pages()
+    table = Table(
+        title="Widgets on the static site, no kernel: key press to the new picture, at 2x",
+        columns=[
+            "page",
+            "widget",
+            "presses",
+            "to paint median (ms)",
+            "to paint max (ms)",
+            "event timing median (ms)",
+            f"≤ {PAINT_TARGET_MS:.0f} ms",
+        ],
+    )
+    everything, events_all = [], []
+    with open_browser() as browser:
+        context = browser.new_context(
+            device_scale_factor=2, viewport={"width": 1366, "height": 900}
+        )
+        context.route(
+            "**/*",
+            lambda route: (
+                route.continue_()
+                if route.request.url.startswith(("file:", "data:", "blob:"))
+                else route.abort()
+            ),
+        )
+        for page_path in pages:
+            page = context.new_page()
+            page.goto(page_path.as_uri())
+            page.evaluate(TIMER)
+            roots = page.locator(".xent-frames")
+            for k in range(roots.count()):
+                root = roots.nth(k)
+                root.scroll_into_view_if_needed()
+                control = root.locator("input[type=range], select, input[type=radio]").first
+                title = json.loads(root.locator(".xent-frames-data").text_content())["title"]
+                control.focus()
+                page.wait_for_timeout(1500)  # the reader arrives: its pictures are fetched
+                size = int(control.get_attribute("max") or 1) + 1
+                start = page.evaluate("() => window.__xentTimes.length")
+                events_start = page.evaluate(EVENTS)
+                key = "ArrowRight"
+                for press in range(presses):
+                    if press and press % max(1, size - 1) == 0:
+                        key = "ArrowLeft" if key == "ArrowRight" else "ArrowRight"
+                    page.keyboard.press(key)
+                    page.wait_for_function(
+                        f"() => window.__xentTimes.length >= {start + press + 1}"
+                    )
+                    page.wait_for_timeout(50)
+                times = page.evaluate(f"() => window.__xentTimes.slice({start})")
+                events = page.evaluate(f"() => window.__xentEvents.slice({events_start})")
+                everything += times
+                events_all += events
+                median = statistics.median(times)
+                table.rows.append(
+                    [
+                        page_path.stem[:2],
+                        title,
+                        str(len(times)),
+                        f"{median:.1f}",
+                        f"{max(times):.1f}",
+                        f"{statistics.median(events):.0f}" if events else "< 16",
+                        "yes" if median <= PAINT_TARGET_MS else "NO",
+                    ]
+                )
+            page.close()
+        context.close()
+    median = statistics.median(everything)
+    table.rows.append(
+        [
+            "all",
+            f"{len(table.rows)} widgets",
+            str(len(everything)),
+            f"{median:.1f}",
+            f"{max(everything):.1f}",
+            f"{statistics.median(events_all):.0f}" if events_all else "< 16",
+            "yes" if median <= PAINT_TARGET_MS else "NO",
+        ]
+    )
+    total, largest, name = _sizes()
+    table.notes.append(
+        f"Frames: {total:.1f} MB for the whole site (target ≤ {SITE_BUDGET_MB:.0f} MB: "
+        f"{'met' if total <= SITE_BUDGET_MB else 'NOT met'}); the largest widget, {name}, "
+        f"{largest:.2f} MB (target ≤ {WIDGET_BUDGET_MB:.0f} MB: "
+        f"{'met' if largest <= WIDGET_BUDGET_MB else 'NOT met'})."
+    )
+    table.notes.append(
+        "Event timing lists only presses slower than 16 ms (Chromium reports none faster); "
+        "'< 16' means none was."
+    )
+    return table

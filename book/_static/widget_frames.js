@@ -1,0 +1,149 @@
+/* The course's widgets without a kernel: HTML controls that swap pictures rendered when the
+ * site was built (book/_ext/xent_widget_frames.py writes the controls, the picture and the
+ * data: for each grid point of the controls that move, its picture's file and its readout).
+ *
+ * Every input swaps the picture and the readout at once. The pictures of a widget are
+ * fetched when the reader comes near it (not with the page), and the ones a single step away
+ * from the current setting are decoded ahead, so that a key press shows its picture in the
+ * next frame the browser paints. Works from file:// (no fetch, only <img>) and served.
+ */
+(function () {
+  "use strict";
+
+  var NEAR = "800px"; // fetch a widget's pictures when it is this close to the viewport
+  var KEEP_DECODED = 24; // decoded neighbours kept per widget
+
+  function setUp(root) {
+    var data = JSON.parse(root.querySelector(".xent-frames-data").textContent);
+    var base = root.getAttribute("data-frames");
+    var picture = root.querySelector(".xent-frames-picture");
+    var readout = root.querySelector(".xent-frames-readout");
+    var axes = data.axes;
+    var offline = [];
+    var sizes = [];
+    axes.forEach(function (axis, k) {
+      if (axis.offline) {
+        offline.push(k);
+        sizes.push(axis.labels.length);
+      }
+    });
+    var point = axes.map(function (axis) { return axis.start; });
+    var decoded = new Map(); // file -> Image, most recent last
+    var fetched = null;
+
+    function flatIndex(p) {
+      var flat = 0;
+      offline.forEach(function (k, j) { flat = flat * sizes[j] + p[k]; });
+      return flat;
+    }
+
+    function altText(p) {
+      var settings = axes.map(function (axis, k) {
+        return axis.label + " " + axis.labels[p[k]];
+      });
+      return "The picture of " + data.title + ", with " + settings.join(", ") + ".";
+    }
+
+    function decode(file) {
+      if (decoded.has(file)) {
+        var image = decoded.get(file);
+        decoded.delete(file);
+        decoded.set(file, image);
+        return;
+      }
+      var img = new Image();
+      img.decoding = "async";
+      img.src = base + file;
+      if (img.decode) { img.decode().catch(function () {}); }
+      decoded.set(file, img);
+      while (decoded.size > KEEP_DECODED) {
+        decoded.delete(decoded.keys().next().value);
+      }
+    }
+
+    function decodeNeighbours() {
+      offline.forEach(function (k, j) {
+        [-1, 1].forEach(function (step) {
+          var next = point[k] + step;
+          if (next < 0 || next >= sizes[j]) { return; }
+          var p = point.slice();
+          p[k] = next;
+          decode(data.files[flatIndex(p)]);
+        });
+      });
+    }
+
+    function fetchAll() {
+      if (fetched) { return; }
+      fetched = [];
+      var seen = new Set();
+      data.files.forEach(function (file) {
+        if (seen.has(file)) { return; }
+        seen.add(file);
+        var img = new Image();
+        img.src = base + file;
+        fetched.push(img);
+      });
+      decodeNeighbours();
+    }
+
+    function show() {
+      var flat = flatIndex(point);
+      var file = data.files[flat];
+      picture.src = base + file;
+      picture.alt = altText(point);
+      readout.textContent = data.readouts[flat];
+      root.setAttribute("data-frame", file);
+      root.setAttribute("data-point", point.join(","));
+      decodeNeighbours();
+    }
+
+    root.querySelectorAll("[data-axis]").forEach(function (control) {
+      var k = Number(control.getAttribute("data-axis"));
+      var axis = axes[k];
+      control.addEventListener("input", function () {
+        var index;
+        if (control.type === "checkbox") {
+          index = control.checked ? 1 : 0;
+        } else if (control.type === "radio") {
+          if (!control.checked) { return; }
+          index = Number(control.value);
+        } else {
+          index = Number(control.value);
+        }
+        point[k] = index;
+        if (control.type === "range") {
+          control.setAttribute("aria-valuetext", axis.labels[index]);
+          var out = root.querySelector('output[for="' + control.id + '"]');
+          if (out) { out.textContent = axis.labels[index]; }
+        }
+        fetchAll();
+        show();
+      });
+    });
+
+    if ("IntersectionObserver" in window) {
+      var observer = new IntersectionObserver(function (entries) {
+        if (entries.some(function (e) { return e.isIntersecting; })) {
+          observer.disconnect();
+          fetchAll();
+        }
+      }, { rootMargin: NEAR });
+      observer.observe(root);
+    } else {
+      fetchAll();
+    }
+    root.setAttribute("data-point", point.join(","));
+    root.classList.add("xent-frames-ready");
+  }
+
+  function setUpAll() {
+    document.querySelectorAll(".xent-frames").forEach(setUp);
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", setUpAll);
+  } else {
+    setUpAll();
+  }
+})();
