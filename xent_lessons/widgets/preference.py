@@ -6,6 +6,7 @@ import numpy as np
 
 from .._validation import as_float_array
 from ._figure_widget import FigureWidget, new_figure
+from ._frames import Every, Values, site_grid
 
 __all__ = ["dpo_margin_explorer"]
 
@@ -13,14 +14,9 @@ BETA_MIN, BETA_MAX = 0.01, 10.0  # the β slider's range (log scale)
 BETA_STEP = 0.05  # in log10 units: 61 positions
 SMOOTHING_STEP = 0.05
 
-# The control values the static site renders ahead of time (issue 25): every position of
-# the β slider the "Try this" sentence moves, and label smoothing in coarser steps.
-DPO_MARGIN_EXPLORER_GRID = {
-    "beta": tuple(float(10 ** e) for e in np.round(np.arange(-2.0, 1.0 + 1e-9, BETA_STEP), 2)),
-    "label_smoothing": (0.0, 0.1, 0.2, 0.3, 0.4, 0.5),
-}
-
-
+# The static site renders every position of the β slider (the one "Try this" moves) and
+# label smoothing in coarser steps (issue 25): 61 x 6 frames.
+@site_grid(beta=Every(), label_smoothing=Values(0.0, 0.1, 0.2, 0.3, 0.4, 0.5))
 def dpo_margin_explorer(margins=None, beta=0.1, label_smoothing=0.0):
     r"""Sliders for DPO's :math:`\beta` and label smoothing :math:`\varepsilon`; two panels move.
 
