@@ -197,7 +197,12 @@ def test_accumulation_weights_widget_moves_the_steps():
     w.controls["n1"].value = 1
     w.controls["n2"].value = w.controls["n3"].value = w.controls["n4"].value = 400
     assert w.artists["naive"].get_data().values[0] == pytest.approx(1201 / 4)
-    assert w.readout_text.endswith("weighs 400.0 times one of micro-batch 2")
+    assert w.readout_text.endswith("weighs 300.2 times its fair share 1/N, and 400.0 times one "
+                                   "of micro-batch 2")  # the lesson's "300 times its share"
+    # the 1-token micro-batch is a step 1/1201 wide: its marker shows its height anyway
+    x, y = w.artists["tops"].get_data()
+    assert x[0] == pytest.approx(0.5 / 1201) and y[0] == pytest.approx(1201 / 4)
+    np.testing.assert_allclose(y[1:], 1201 / 1600)
 
 
 def test_accumulation_weights_checks_its_arguments():
