@@ -294,3 +294,18 @@ def test_correct_prior_names_a_missing_keepdims_and_log_probabilities():
 
     assert_fails(xl.check.correct_prior(no_keepdims), "keepdims=True", "COLUMNS")
     assert_fails(xl.check.correct_prior(log_probs), "log-probabilities")
+
+
+def test_reliability_diagram_gaps_look_like_their_legend_on_both_sides():
+    ax = Figure().subplots()
+    # bin [0.5, 0.75): confidence 0.6, all right (under-confident); bin [0.75, 1]: 0.9, half right
+    probs = np.array([[0.6, 0.4], [0.6, 0.4], [0.9, 0.1], [0.9, 0.1]])
+    art = xl.plots.reliability_diagram(ax, probs, [0, 0, 0, 1], n_bins=4)
+    under, over = art["gaps"][2], art["gaps"][3]
+    assert under.get_hatch() == "///" and over.get_hatch() is None
+    assert under.get_facecolor()[3] == 1.0  # opaque: the bar under it does not show through
+    assert under.get_zorder() > art["bars"][2].get_zorder()
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "gap: accuracy above confidence" in labels and "gap: confidence above accuracy" in labels
+    xl.plots.update_reliability_diagram(art, np.array([[0.9, 0.1]] * 4), [0, 0, 0, 0])
+    assert art["gaps"][3].get_hatch() == "///"  # now all right at 0.9: under-confident

@@ -203,12 +203,12 @@ class _TemperatureHint:
         self.best, self.why = best, why
 
     def __call__(self, got) -> str:
-        if np.ndim(got) != 0:
-            return None  # the generic diagnosis describes a shape
-        try:
-            t = float(got)
-        except (TypeError, ValueError):
-            return None
+        if isinstance(got, np.ndarray) and got.ndim == 0:
+            got = got[()]
+        if isinstance(got, bool | np.bool_) or not isinstance(got, int | float | np.integer
+                                                               | np.floating):
+            return None  # an array, text, a complex number: the generic diagnosis says what
+        t = float(got)
         if not np.isfinite(t) or t <= 0:
             return f"A temperature is a positive number; you returned {t}. {self.why}"
         off = t / self.best - 1.0
