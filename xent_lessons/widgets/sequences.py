@@ -36,7 +36,7 @@ def accumulation_weights(token_counts=(50, 200, 100, 400)):
     N = 750 tokens: the token mean gives each 1/750 = 0.00133
     >>> w.controls["n4"].value = 50
     >>> w.readout_text.splitlines()[-1]
-    'a token of micro-batch 1 weighs 1.9 times its fair share 1/N, and 4.0 times one of micro-batch 2'
+    'a token of micro-batch 1 weighs 2.0 times its fair share 1/N, and 4.0 times one of micro-batch 2'
     """
     import ipywidgets as widgets
 
