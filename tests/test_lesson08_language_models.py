@@ -93,9 +93,12 @@ def test_order_k_checker_accepts_the_reference_solution_and_a_from_scratch_one()
     [
         (lambda *a: _order_k(*a, pad=False), ["k = 1", "put k newlines in front"]),
         (lambda *a: _order_k(*a, V=lambda tr, te: len(set(tr))), ["whole alphabet"]),
-        (lambda *a: _order_k(*a, V=lambda tr, te: len(set(tr) | set(te))), ["and the newline"]),
+        (lambda *a: _order_k(*a, V=lambda tr, te: len(set(tr) | set(te))),
+         ["whole alphabet", "and the newline of the padding"]),
+        (lambda *a: _order_k(*a, V=lambda tr, te: len(set(tr) | set(te)) + 1),
+         ["texts that contain newlines", "counted the newline twice"]),
         (lambda *a: _order_k(*a, denominator_v=False), ["n(s) + alpha * V"]),
-        (lambda *a: _order_k(*a, log=math.log), ["np.log gives nats"]),
+        (lambda *a: _order_k(*a, log=math.log), ["nats per character", "np.log2, math.log2"]),
     ],
 )
 def test_order_k_checker_names_the_mistake(wrong, words):
@@ -150,11 +153,31 @@ def test_shortest_codeword_checker_names_the_mistake(wrong, words):
     assert_fails(xl.check.shortest_codeword(wrong), *words)
 
 
-def test_shortest_codeword_checker_passes_careful_float_code_only_if_right():
-    # Floats happen to be exact for these dyadic-friendly cases except the narrow one.
-    result = xl.check.shortest_codeword(_floats)
-    assert result.status in ("passed", "failed")
+def _strictly_below(low, high):
+    L = 0
+    while True:
+        L += 1
+        m = math.ceil(low * 2**L)
+        if Fraction(m + 1, 2**L) < high:
+            return format(m, f"0{L}b")
+
+
+def test_shortest_codeword_checker_rejects_floats_with_a_hint_about_precision():
+    assert_fails(xl.check.shortest_codeword(_floats), "width 2**-56", "float64 keeps 53 bits")
     assert xl.check.shortest_codeword(_stub).status == "not attempted"
+
+
+def test_shortest_codeword_checker_names_a_strict_less_than():
+    result = xl.check.shortest_codeword(_strictly_below)
+    assert_fails(result, "[1/2, 3/4)", "(m + 1) / 2**L < high", "<= high")
+    assert "return the bits as a string" not in result.message.lower()
+
+
+def test_nats_per_character_hints_do_not_blame_a_log_that_was_not_taken():
+    # bits_per_char: the learner takes no log at all (the losses come in nats)
+    result = xl.check.bits_per_char(lambda t, n: np.sum(t) / n)
+    assert_fails(result, "nats where bits were expected", "divide nats by ln 2")
+    assert "np.log2, not np.log" not in result.message
 
 
 def test_codeword_length_is_within_two_bits_of_the_interval_width():

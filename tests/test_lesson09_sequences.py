@@ -70,6 +70,18 @@ def test_shift_and_mask_checker_names_the_mistake(wrong, words):
     assert_fails(xl.check.shift_and_mask(wrong), *words)
 
 
+def _mask_by_value(tokens, lengths, ignore_index):
+    """Masks the targets equal to the pad id 0: wrong, since 0 is also a real token ('\\n')."""
+    targets = np.asarray(tokens)[:, 1:].copy()
+    targets[targets == 0] = ignore_index
+    return np.asarray(tokens)[:, :-1], targets
+
+
+def test_shift_and_mask_checker_rejects_a_mask_by_the_pad_value():
+    assert_fails(xl.check.shift_and_mask(_mask_by_value), "token 0 is a real character",
+                 "VALUE is 0", "Mask by position with the lengths")
+
+
 def test_shift_and_mask_checker_reports_the_stub():
     assert xl.check.shift_and_mask(_stub).status == "not attempted"
 
@@ -113,6 +125,56 @@ def test_accumulated_loss_checker_names_the_mistake(wrong, words):
     assert_fails(xl.check.accumulated_loss(wrong), *words)
 
 
+def _counts_minus_100(batches, ignore_index):
+    total = sum(xl.categorical_cross_entropy(z, t, ignore_index=ignore_index, reduction="sum")
+                for z, t in batches)
+    return total / sum(np.sum(t != -100) for _, t in batches)
+
+
+def _ignore_index_not_passed(batches, ignore_index):
+    total = sum(xl.categorical_cross_entropy(z, t, reduction="sum") for z, t in batches)
+    return total / sum(np.sum(t != -100) for _, t in batches)
+
+
+def _ignore_index_not_passed_nonnegative(batches, ignore_index):
+    """Counts targets >= 0 as real: right for -100 and -1, wrong for an ignore_index of 7."""
+    total = sum(xl.categorical_cross_entropy(z, t, ignore_index=ignore_index, reduction="sum")
+                for z, t in batches)
+    return total / sum(np.sum(t >= 0) for _, t in batches)
+
+
+def _mean_times_count(batches, ignore_index):
+    total = count = 0
+    for z, t in batches:
+        n = np.sum(t != ignore_index)
+        total += xl.categorical_cross_entropy(z, t, ignore_index=ignore_index) * n
+        count += n
+    return total / count
+
+
+def _flattened_without_moving_classes(batches, ignore_index):
+    total = count = 0
+    for z, t in batches:
+        total += xl.categorical_cross_entropy(z.reshape(-1, z.shape[1]), t.reshape(-1),
+                                              ignore_index=ignore_index, reduction="sum")
+        count += np.sum(t != ignore_index)
+    return total / count
+
+
+@pytest.mark.parametrize(
+    ("wrong", "words"),
+    [
+        (_counts_minus_100, ["ignore_index = -1", "-100 written out"]),
+        (_ignore_index_not_passed, ["ignore_index = -1", "class index -1"]),
+        (_ignore_index_not_passed_nonnegative, ["ignore_index = 7"]),
+        (_mean_times_count, ["nothing but padding", "NaN * 0 = NaN", "reduction='sum'"]),
+        (_flattened_without_moving_classes, ["classes are on axis 1", "np.moveaxis"]),
+    ],
+)
+def test_accumulated_loss_checker_closes_the_ignore_index_and_nan_holes(wrong, words):
+    assert_fails(xl.check.accumulated_loss(wrong), *words)
+
+
 def test_accumulated_loss_checker_reports_the_stub():
     assert xl.check.accumulated_loss(_stub).status == "not attempted"
 
@@ -135,7 +197,12 @@ def test_accumulation_weights_widget_moves_the_steps():
     w.controls["n1"].value = 1
     w.controls["n2"].value = w.controls["n3"].value = w.controls["n4"].value = 400
     assert w.artists["naive"].get_data().values[0] == pytest.approx(1201 / 4)
-    assert w.readout_text.endswith("weighs 400.0 times one of micro-batch 2")
+    assert w.readout_text.endswith("weighs 300.2 times its fair share 1/N, and 400.0 times one "
+                                   "of micro-batch 2")  # the lesson's "300 times its share"
+    # the 1-token micro-batch is a step 1/1201 wide: its marker shows its height anyway
+    x, y = w.artists["tops"].get_data()
+    assert x[0] == pytest.approx(0.5 / 1201) and y[0] == pytest.approx(1201 / 4)
+    np.testing.assert_allclose(y[1:], 1201 / 1600)
 
 
 def test_accumulation_weights_checks_its_arguments():

@@ -104,7 +104,7 @@ def _grid_fit(lo, hi, naive=False, n=2000):
     ("wrong", "words"),
     [
         (lambda z, y: 1.0 / xl.fit_temperature(z, y), ["1/T", "DIVIDED"]),
-        (lambda z, y: 1.0, ["T above 1", "over-confident"]),
+        (lambda z, y: 1.0, ["62.21% below the best T", "best T is above 1", "over-confident"]),
         (_grid_fit(1.0, 10.0), ["under-confident", "below 1"]),
         (_grid_fit(0.1, 3.0), ["5 times too confident", "stops at 2 or 3"]),
         (_grid_fit(0.1, 10.0, naive=True), ["+3000", "overflows"]),
@@ -230,3 +230,82 @@ def test_seaborn_plots_draw_distributions_and_bands(rng):
     ax = xl.plots.ece_bias_curves(Figure().subplots(), frame)
     line = ax.get_lines()[0]
     np.testing.assert_allclose(line.get_ydata(), [0.2, 0.02])  # the medians
+
+
+# ------------------------------------------------ holes closed and hints made precise (issue 22)
+
+
+def _ece_binned(index_of):
+    def ece(probs, y, n_bins):
+        conf, hit = probs.max(axis=1), probs.argmax(axis=1) == y
+        index = np.clip(index_of(conf, n_bins), 0, n_bins - 1)
+        total = 0.0
+        for k in range(n_bins):
+            mine = index == k
+            if mine.any():
+                total += mine.mean() * abs(hit[mine].mean() - conf[mine].mean())
+        return total
+
+    return ece
+
+
+def test_ece_checker_rejects_right_closed_bins_and_accepts_floor():
+    right_closed = _ece_binned(lambda c, n: np.ceil(c * n).astype(int) - 1)
+    assert_fails(xl.check.expected_calibration_error(right_closed),
+                 "inner edges 0.5 and 0.75", "right-closed, (lo, hi]")
+    floor = _ece_binned(lambda c, n: np.floor(c * n).astype(int))
+    assert xl.check.expected_calibration_error(floor).status == "passed"
+
+
+def test_fit_temperature_hint_says_how_far_off_a_coarse_grid_is():
+    def coarse(logits, y):
+        grid = np.arange(0.1, 6.0, 0.1)
+        return grid[np.argmin([xl.categorical_cross_entropy(logits / t, y) for t in grid])]
+
+    result = xl.check.fit_temperature(coarse)
+    assert_fails(result, "Your T = 2.6 is 1.75% below the best T = 2.646",
+                 "the check allows 0.2%", "grid too coarse")
+    assert "Return the exact values" not in result.message
+
+
+def test_fit_temperature_names_the_brier_minimiser():
+    def brier_t(logits, y):
+        def brier(t):
+            p = xl.softmax(logits / t, axis=1)
+            p[np.arange(len(y)), y] -= 1.0
+            return np.mean(np.sum(p**2, axis=1))
+
+        grid = np.geomspace(0.05, 20.0, 4001)  # fine: 0.15 % apart
+        best = grid[np.argmin([brier(t) for t in grid])]
+        fine = np.linspace(best * 0.998, best * 1.002, 401)
+        return float(fine[np.argmin([brier(t) for t in fine])])
+
+    assert_fails(xl.check.fit_temperature(brier_t), "minimises the Brier score")
+
+
+def test_correct_prior_names_a_missing_keepdims_and_log_probabilities():
+    def no_keepdims(p, a, b):
+        out = p * b / a
+        return out / out.sum(axis=1)
+
+    def log_probs(p, a, b):
+        out = np.log(p) + np.log(b) - np.log(a)
+        return out - np.log(np.exp(out).sum(axis=1, keepdims=True))
+
+    assert_fails(xl.check.correct_prior(no_keepdims), "keepdims=True", "COLUMNS")
+    assert_fails(xl.check.correct_prior(log_probs), "log-probabilities")
+
+
+def test_reliability_diagram_gaps_look_like_their_legend_on_both_sides():
+    ax = Figure().subplots()
+    # bin [0.5, 0.75): confidence 0.6, all right (under-confident); bin [0.75, 1]: 0.9, half right
+    probs = np.array([[0.6, 0.4], [0.6, 0.4], [0.9, 0.1], [0.9, 0.1]])
+    art = xl.plots.reliability_diagram(ax, probs, [0, 0, 0, 1], n_bins=4)
+    under, over = art["gaps"][2], art["gaps"][3]
+    assert under.get_hatch() == "///" and over.get_hatch() is None
+    assert under.get_facecolor()[3] == 1.0  # opaque: the bar under it does not show through
+    assert under.get_zorder() > art["bars"][2].get_zorder()
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "gap: accuracy above confidence" in labels and "gap: confidence above accuracy" in labels
+    xl.plots.update_reliability_diagram(art, np.array([[0.9, 0.1]] * 4), [0, 0, 0, 0])
+    assert art["gaps"][3].get_hatch() == "///"  # now all right at 0.9: under-confident

@@ -59,6 +59,44 @@ def test_written_answers_are_hidden_and_solution_only_cells_dropped():
     assert all(c.get("outputs", []) == [] for c in learner.cells if c.cell_type == "code")
 
 
+def _follow_up_notebook(follow_up_source):
+    nb = _solution_notebook()
+    nb.cells.append(nbformat.v4.new_code_cell(follow_up_source))
+    return nb
+
+
+def test_a_follow_up_cell_is_kept_and_waits_for_the_exercise():
+    source = 'for x in [1, 2]:\n    print(double(x), """a\nb""")\n\nprint("done")'
+    learner = make_notebooks.learner_notebook(_follow_up_notebook(source))
+    guarded = learner.cells[-1].source
+    assert guarded.startswith("try:  # uses your double() from the exercise above\n")
+    assert '    print("done")' in guarded and '\nb""")' in guarded  # a string keeps its lines
+    compile(guarded, "<learner cell>", "exec")
+
+    def stub(x):
+        raise NotImplementedError("Exercise: replace this line with your code")
+
+    def run(double):
+        import contextlib
+        import io
+
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed):
+            exec(guarded, {"double": double})
+        return printed.getvalue()
+
+    assert run(stub) == ("This cell uses your double(): do the exercise above first, then run "
+                         "this cell again.\n")
+    assert run(lambda x: 2 * x) == "2 a\nb\n4 a\nb\ndone\n"  # once done: as in the solution
+
+
+def test_cells_that_are_not_follow_ups_stay_as_they_are():
+    for source in ["xl.check.double(double)", "print(quadruple(2))",
+                   "try:\n    double(1)\nexcept NotImplementedError:\n    pass"]:
+        learner = make_notebooks.learner_notebook(_follow_up_notebook(source))
+        assert learner.cells[-1].source == source
+
+
 @pytest.mark.skipif(not make_notebooks.pairs(), reason="no solution notebooks yet")
 def test_committed_learner_notebooks_are_in_step_with_their_solutions():
     stale = make_notebooks.out_of_step()

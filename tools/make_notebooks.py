@@ -13,6 +13,12 @@ and a written answer in a Markdown cell between ``<!-- BEGIN SOLUTION -->`` and
 ``<!-- END SOLUTION -->``. The learner notebook in ``notebooks/`` is the same notebook with
 each marked block replaced by a stub, and cells tagged ``solution-only`` left out.
 
+A follow-up cell that uses an exercise's function (``your function on the real text``) is
+kept for the learner: in their notebook it runs inside ``try: ... except
+NotImplementedError:``, so that while the exercise is a stub it prints that it waits for the
+exercise instead of stopping Restart & Run All; once the exercise is done it runs as in the
+solution. Such a cell needs no ``solution-only`` tag (that tag is for cells that show answers).
+
     python tools/make_notebooks.py            # write the learner notebooks, run all, save
     python tools/make_notebooks.py 03_softmax # only this lesson
     python tools/make_notebooks.py --check    # exit 1 if a learner notebook is out of step
@@ -319,6 +325,70 @@ def learner_source(cell) -> str:
     return cell.source
 
 
+def exercise_functions(nb) -> set[str]:
+    """The functions a learner writes: those defined in a cell with a solution block."""
+    names: set[str] = set()
+    for cell in nb.cells:
+        if cell.cell_type == "code" and CODE_BEGIN in cell.source:
+            names |= _defined_functions(cell.source)
+    return names
+
+
+def _names_used(source: str) -> set[str]:
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:  # IPython syntax (%magic): leave the cell as it is
+        return set()
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+
+
+def follow_up_uses(cell, exercises: set[str]) -> list[str]:
+    """The exercise functions a follow-up cell calls (empty for any other cell).
+
+    Not a follow-up: the cell that defines the function, a check cell (the checker
+    reports the stub itself), and a cell that catches ``NotImplementedError`` itself.
+    """
+    if cell.cell_type != "code" or CHECK_CELL.fullmatch(cell.source):
+        return []
+    if "except NotImplementedError" in cell.source:
+        return []
+    if CODE_BEGIN in cell.source:
+        return []
+    return sorted(_names_used(cell.source) & exercises)
+
+
+def _string_continuation_lines(source: str) -> set[int]:
+    """1-based numbers of the lines inside a multi-line string (not to be re-indented)."""
+    import io
+    import tokenize
+
+    inside: set[int] = set()
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            if token.type == tokenize.STRING and token.end[0] > token.start[0]:
+                inside.update(range(token.start[0] + 1, token.end[0] + 1))
+    except (tokenize.TokenError, SyntaxError):
+        pass
+    return inside
+
+
+def guarded_follow_up(source: str, functions: list[str]) -> str:
+    """``source`` inside ``try: ... except NotImplementedError``, for the learner notebook."""
+    named = ", ".join(f"{name}()" for name in functions)
+    keep = _string_continuation_lines(source)
+    body = "\n".join(
+        line if number in keep or not line.strip() else "    " + line
+        for number, line in enumerate(source.rstrip("\n").split("\n"), 1)
+    )
+    return (
+        f"try:  # uses your {named} from the exercise above\n"
+        f"{body}\n"
+        "except NotImplementedError:\n"
+        f'    print("This cell uses your {named}: do the exercise above first, then run this '
+        'cell again.")'
+    )
+
+
 def learner_notebook(solution_nb, name: str = "the solution notebook"):
     """A learner notebook (sources only, outputs cleared) made from a solution notebook.
 
@@ -332,11 +402,15 @@ def learner_notebook(solution_nb, name: str = "the solution notebook"):
     # the notebook's metadata. A shared metadata dict gave the solution the learner's state,
     # whose models its widget views do not name (blank widgets on the site's solution pages).
     nb = nbformat.v4.new_notebook(metadata=deepcopy(solution_nb.metadata))
+    exercises = exercise_functions(solution_nb)
     for cell in solution_nb.cells:
         if SOLUTION_ONLY_TAG in cell.get("metadata", {}).get("tags", []):
             continue
         copy = nbformat.from_dict(deepcopy(dict(cell)))
         copy.source = learner_source(cell)
+        uses = follow_up_uses(cell, exercises)
+        if uses:
+            copy.source = guarded_follow_up(copy.source, uses)
         if copy.cell_type == "code":
             copy.outputs, copy.execution_count = [], None
         nb.cells.append(copy)

@@ -275,7 +275,7 @@ def shape_problem(got: tuple, expected: tuple, inputs=()) -> str:
 _LN2, _LN10 = math.log(2), math.log(10)
 _BASES = (
     (1 / _LN2, "1/ln 2", "a log in base 2 (bits) where the natural log (nats) was expected: np.log, not np.log2"),
-    (_LN2, "ln 2", "the natural log (nats) where a log in base 2 (bits) was expected: np.log2, not np.log"),
+    (_LN2, "ln 2", "nats where bits were expected: divide nats by ln 2 (or, where you take a log yourself, use np.log2 rather than np.log)"),
     (1 / _LN10, "1/ln 10", "a log in base 10 where the natural log was expected: np.log, not np.log10"),
     (_LN2 / _LN10, "log10(2)", "a log in base 10 where a log in base 2 was expected: np.log2"),
 )

@@ -73,7 +73,9 @@ class Case:
     """One input to try: ``fn(*args, **kwargs)`` should give ``expected``.
 
     ``hint`` is what to tell the learner when this case fails: name the likely mistake
-    (overflow, wrong axis, forgot the mean, bits vs nats), not the answer.
+    (overflow, wrong axis, forgot the mean, bits vs nats), not the answer. It may be a
+    callable: it is then called with the learner's result and returns the hint (to say how
+    far off a number is), or None to leave the hint to the generic diagnosis.
     """
 
     name: str
@@ -209,6 +211,8 @@ def _diagnose(got, case: Case, mistakes: Sequence[Mistake], advice: str | None =
                 return mistake.hint
         except Exception:
             continue
+    if callable(case.hint):  # the checker's own reading of this result comes first
+        return case.hint(got) or advice or str(case.hint)
     return advice or case.hint
 
 

@@ -116,7 +116,9 @@ def _variant(V_from="both", denominator="alpha V", log=math.log2):
 
     def fn(train, test, k, alpha):
         alphabet = Alphabet.of(train, test, DEFAULT_PAD)
-        V = {"both": len(alphabet), "train": len(set(train)), "test": len(set(test))}[V_from]
+        V = {"both": len(alphabet), "train": len(set(train)), "test": len(set(test)),
+             "no newline": len(set(train) | set(test)),
+             "plus one": len(set(train) | set(test)) + 1}[V_from]
         model = CharNGramModel(train, k, alpha, alphabet)
         n_sc, n_s = model.pair_counts(test)
         total = n_s + (alpha * V if denominator == "alpha V" else alpha)
@@ -131,7 +133,9 @@ def order_k_cross_entropy(fn) -> CheckResult:
     The model counts ``train``; every character of ``test`` is scored. As in the lesson: the
     alphabet is every character of ``train`` and ``test`` and the newline; each text gets
     ``k`` newlines in front, so that its first characters have a context too; and
-    ``q(c | s) = (n(s, c) + alpha) / (n(s) + alpha * V)``.
+    ``q(c | s) = (n(s, c) + alpha) / (n(s) + alpha * V)``, with ``V`` the number of distinct
+    characters of ``train``, ``test`` and the newline (counted once, even when a text holds
+    newlines of its own); the answer is the mean of ``-log2 q`` over the characters of ``test``.
 
     Parameters
     ----------
@@ -164,6 +168,10 @@ def order_k_cross_entropy(fn) -> CheckResult:
          "sister on the bank", "alice was tired of the bank", 3, 0.05,
          "pad each text with k newlines in front, so that every character of test is scored: "
          "the mean is over len(test) characters."),
+        ("k = 2, texts that contain newlines themselves", "ab\nba\nab\nbb", "ba\nab", 2, 0.5,
+         "the newline is one character of the alphabet, counted once: V = len(set(train) | "
+         "set(test) | {'\\n'}). A newline inside a text is a character like any other, and "
+         "'\\n' + 1 would count it twice."),
     ]:
         cases.append(Case(name, (train, test, k, alpha), _reference(train, test, k, alpha), hint))
     mistakes = [
@@ -174,9 +182,17 @@ def order_k_cross_entropy(fn) -> CheckResult:
                 "of train and test, and the newline of the padding."),
         Mistake(_variant(V_from="test"), "V is the size of the whole alphabet: every character "
                 "of train and test, and the newline of the padding."),
+        Mistake(_variant(V_from="no newline"), "V left out the newline: the k newlines in "
+                "front of each text are characters the model must give a probability, so V "
+                "counts them: V = len(set(train) | set(test) | {'\\n'})."),
+        Mistake(_variant(V_from="plus one"), "V counted the newline twice: add '\\n' to the "
+                "SET of characters (set(train) | set(test) | {'\\n'}); + 1 is wrong when a text "
+                "already contains a newline."),
         Mistake(_variant(denominator="alpha"), "every one of the V characters gets the fake count "
                 "alpha, so the denominator is n(s) + alpha * V, not n(s) + alpha."),
-        Mistake(_variant(log=math.log), "np.log gives nats: use np.log2 for bits per character."),
+        Mistake(_variant(log=math.log), "that is nats per character, not bits: the natural "
+                "log (np.log, math.log) gives nats. Take log base 2 (np.log2, math.log2) of each "
+                "probability, or divide the nats by ln 2."),
     ]
     return run_cases("order_k_cross_entropy", fn, cases, mistakes)
 
@@ -231,7 +247,9 @@ def shortest_codeword(fn) -> CheckResult:
     cases = []
     for name, (low, high), hint in [
         ("[1/2, 3/4): exactly one binary interval", (F(1, 2), F(3, 4)),
-         "0.10 in binary is 1/2, and '10' covers [2/4, 3/4): return the bits as a string."),
+         "0.10 in binary is 1/2, and '10' covers [2/4, 3/4), which is exactly [low, high): it "
+         "fits (an interval ending exactly at high fits, since both leave out their right "
+         "end). Return the bits as a string of '0' and '1'."),
         ("[0.3, 0.4)", (F(3, 10), F(2, 5)),
          "try L = 1, 2, 3, ...: the first multiple of 1/2**L at or above low is "
          "m = ceil(low * 2**L); it fits when (m + 1) / 2**L <= high. Keep leading zeros: "
@@ -245,6 +263,11 @@ def shortest_codeword(fn) -> CheckResult:
         ("a narrow interval far from 0", (F(5, 7), F(5, 7) + F(1, 1000)),
          "use exact fractions all the way (no floats), and ceil, not round, for m: the "
          "interval [m / 2**L, (m + 1) / 2**L) must start at or after low."),
+        ("an interval of width 2**-56 at 1/3 (narrower than a float can resolve)",
+         (F(1, 3), F(1, 3) + F(1, 2**56)),
+         "a float64 carries 53 bits, so float(low) and float(high) are wrong in the bits that "
+         "matter here: keep low, high and m as exact integers and Fractions (math.ceil(low * "
+         "2**L) is exact on a Fraction)."),
     ]:
         cases.append(Case(name, (low, high), _codeword(low, high), hint))
 
@@ -263,7 +286,29 @@ def shortest_codeword(fn) -> CheckResult:
                 return format(m, f"0{length}b")
         return None
 
+    def strictly_below(low, high):  # < where <= is right: a fit ending exactly at high
+        length = 0
+        while True:
+            length += 1
+            m = -((-low.numerator * 2**length) // low.denominator)
+            if F(m + 1, 2**length) < high:
+                return format(m, f"0{length}b")
+
+    def in_floats(low, high):
+        low, high = float(low), float(high)
+        for length in range(1, 200):
+            m = math.ceil(low * 2**length)
+            if (m + 1) / 2**length <= high:
+                return format(m, f"0{length}b")
+        return None
+
     mistakes = [
+        Mistake(strictly_below, "you used (m + 1) / 2**L < high, so an interval ending exactly "
+                "at high was refused: both intervals leave out their right end, so "
+                "[m / 2**L, (m + 1) / 2**L) fits inside [low, high) when (m + 1) / 2**L <= high."),
+        Mistake(in_floats, "that is what floats give: float64 keeps 53 bits, and this interval "
+                "is narrower than that near 1/3. Keep low and high as Fractions and compute "
+                "m = math.ceil(low * 2**L) on them (exact)."),
         Mistake(ends_inside, "the number 0.b1...bL is inside [low, high), but the bits must "
                 "also cover everything that may follow them: the whole interval "
                 "[m / 2**L, (m + 1) / 2**L) must fit, so check (m + 1) / 2**L <= high."),

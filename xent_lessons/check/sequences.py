@@ -53,6 +53,13 @@ def _mask_inputs_too(tokens, lengths, ignore_index=-100):
     return inputs, targets
 
 
+def _mask_by_pad_value(tokens, lengths, ignore_index=-100):
+    tokens = np.asarray(tokens)
+    targets = tokens[:, 1:].copy()
+    targets[targets == 0] = ignore_index
+    return tokens[:, :-1], targets
+
+
 def _fixed_minus_100(tokens, lengths, ignore_index=-100):
     return next_token_targets(tokens, lengths, -100)
 
@@ -67,7 +74,8 @@ def shift_and_mask(fn) -> CheckResult:
         each row padded at the end), ``lengths`` of shape ``(batch,)`` (the real tokens of
         each row) and ``ignore_index`` in; out ``(inputs, targets)``, both of shape
         ``(batch, length - 1)``, with ``ignore_index`` as the target of every prediction
-        that would have to guess padding.
+        that would have to guess padding. The padding is found from ``lengths``, never from
+        the tokens' values: the pad id (0) is also a real token (``'\n'``).
 
     Returns
     -------
@@ -104,6 +112,13 @@ def shift_and_mask(fn) -> CheckResult:
             "use the ignore_index you are given, not -100 written out.",
             ignore_index=-1,
         ),
+        _shift_case(
+            "token 0 is a real character here ('\\n' inside the text)",
+            [[3, 0, 5, 0, 0], [0, 7, 0, 2, 0], [4, 0, 0, 0, 0]], [3, 5, 2],
+            "token id 0 is a real character ('\\n' in the lesson's alphabet) as well as the "
+            "pad value: only the lengths say where the padding starts. A target is "
+            "ignore_index where its position t + 1 >= the row's length, whatever its value.",
+        ),
     ]
     mistakes = [
         Mistake(_no_shift, "the targets must be the tokens shifted by one: targets = "
@@ -116,12 +131,42 @@ def shift_and_mask(fn) -> CheckResult:
                 "model is trained to predict padding."),
         Mistake(_mask_inputs_too, "mask the targets only: the inputs keep their token ids "
                 "(an embedding cannot look up -100)."),
+        Mistake(_mask_by_pad_value, "you masked the targets whose VALUE is 0 (the pad value), "
+                "but token 0 is also a real character ('\\n'): real newlines lost their "
+                "targets. Mask by position with the lengths: ignore_index where t + 1 >= "
+                "length."),
         Mistake(_fixed_minus_100, "use the ignore_index argument, not the number -100."),
     ]
     return run_cases("shift_and_mask", fn, cases, mistakes, part_names=["inputs", "targets"])
 
 
 # ---------------------------------------------------------------- accumulated_loss
+
+
+def _mean_times_count(micro_batches, ignore_index=-100):
+    total, count = 0.0, 0
+    for logits, targets in micro_batches:
+        n = int(np.sum(np.asarray(targets) != ignore_index))
+        total += categorical_cross_entropy(logits, targets, ignore_index=ignore_index) * n
+        count += n
+    return total / count
+
+
+def _count_minus_100(micro_batches, ignore_index=-100):
+    total = sum(categorical_cross_entropy(z, t, ignore_index=ignore_index, reduction="sum")
+                for z, t in micro_batches)
+    return total / sum(int(np.sum(np.asarray(t) != -100)) for _, t in micro_batches)
+
+
+def _classes_not_moved(micro_batches, ignore_index=-100):
+    """Flattens (B, V, T) logits to (B * T, V) without moving the class axis last."""
+    total, count = 0.0, 0
+    for logits, targets in micro_batches:
+        z = np.asarray(logits)
+        total += categorical_cross_entropy(z.reshape(-1, z.shape[1]), np.asarray(targets).reshape(-1),
+                                           ignore_index=ignore_index, reduction="sum")
+        count += int(np.sum(np.asarray(targets) != ignore_index))
+    return total / count
 
 
 def _token_mean(micro_batches, ignore_index=-100):
@@ -158,13 +203,20 @@ def _over_sequences(micro_batches, ignore_index=-100):
 class _MicroBatches(tuple):
     """The micro-batches of a case: a tuple of ``(logits, targets)``, shown by their shapes."""
 
+    ignore_index = -100
+
     def __repr__(self) -> str:
-        parts = [f"(logits {z.shape}, targets {t.shape}, {int(np.sum(t != -100))} real)"
-                 for z, t in self]
+        parts = [f"(logits {z.shape}, targets {t.shape}, "
+                 f"{int(np.sum(t != self.ignore_index))} real)" for z, t in self]
         return f"{len(self)} micro-batches: " + ", ".join(parts)
 
+    def __deepcopy__(self, memo):
+        copy = _MicroBatches((z.copy(), t.copy()) for z, t in self)
+        copy.ignore_index = self.ignore_index
+        return copy
 
-def _micro_batches(seed, shapes, padding):
+
+def _micro_batches(seed, shapes, padding, ignore_index=-100):
     """Micro-batches of ``(B_m, V, T_m)`` logits and ``(B_m, T_m)`` targets, some padded."""
     rng = np.random.default_rng(seed)
     V = 5
@@ -173,9 +225,11 @@ def _micro_batches(seed, shapes, padding):
         logits = rng.normal(0.0, 2.0, size=(B, V, T))
         targets = rng.integers(0, V, size=(B, T))
         flat = targets.reshape(-1)
-        flat[flat.size - n_pad:] = -100  # padding at the end
+        flat[flat.size - n_pad:] = ignore_index  # padding at the end
         out.append((logits, targets))
-    return _MicroBatches(out)
+    batches = _MicroBatches(out)
+    batches.ignore_index = ignore_index
+    return batches
 
 
 def accumulated_loss(fn) -> CheckResult:
@@ -204,25 +258,42 @@ def accumulated_loss(fn) -> CheckResult:
     'failed'
     """
     cases = []
-    for name, shapes, padding, hint in [
-        ("two micro-batches with the same number of real tokens", [(2, 4), (2, 4)], [0, 0],
+    for name, shapes, padding, ignore_index, hint in [
+        ("two micro-batches with the same number of real tokens", [(2, 4), (2, 4)], [0, 0], -100,
          "the loss of the whole batch: the sum of every real token's loss, divided by the "
          "number of real tokens (the reduction='sum' of each micro-batch helps)."),
         ("micro-batches with different numbers of real tokens", [(2, 6), (1, 3), (3, 2)],
-         [5, 0, 1],
+         [5, 0, 1], -100,
          "the micro-batches have 7, 3 and 5 real tokens: averaging their means gives each "
          "token of the small one more weight. Add up the sums, then divide by the total count."),
-        ("a micro-batch of nothing but padding", [(2, 3), (1, 4)], [0, 4],
+        ("a micro-batch of nothing but padding", [(2, 3), (1, 4)], [0, 4], -100,
          "a micro-batch with no real token adds 0 to the sum and 0 to the count; its own mean "
-         "is NaN (0 / 0), which must not reach the result."),
+         "is NaN (0 / 0), which must not reach the result (NaN * 0 is NaN too)."),
         ("ten micro-batches of different lengths", [(1, t) for t in range(1, 11)],
-         [0, 1, 0, 2, 0, 1, 3, 0, 0, 5],
+         [0, 1, 0, 2, 0, 1, 3, 0, 0, 5], -100,
          "sum over micro-batches of (sum of losses), divided by the sum of (number of real "
          "targets): count targets != ignore_index, not positions or sequences."),
+        ("padding marked with ignore_index = -1", [(2, 5), (1, 3), (2, 2)], [3, 0, 2], -1,
+         "the padding is marked with the ignore_index you are given (-1 here): pass it to the "
+         "loss (ignore_index=ignore_index) and count targets != ignore_index, not != -100."),
+        ("ignore_index = 7, above every class id", [(1, 6), (2, 3)], [2, 3], 7,
+         "any integer that is not a class id can mark padding (7 here, with 5 classes): pass "
+         "ignore_index through to the loss and to the count."),
     ]:
-        batches = _micro_batches(len(cases), shapes, padding)
-        cases.append(Case(name, (batches, -100), _token_mean(batches), hint, rtol=1e-9))
+        batches = _micro_batches(len(cases), shapes, padding, ignore_index)
+        cases.append(Case(name, (batches, ignore_index), _token_mean(batches, ignore_index),
+                          hint, rtol=1e-9))
     mistakes = [
+        Mistake(_mean_times_count, "you got NaN: a micro-batch with no real token has a mean "
+                "of 0 / 0 = NaN, and its mean * count is NaN * 0 = NaN, not 0. Take each "
+                "micro-batch's SUM of losses (reduction='sum'), which is 0 there, or skip "
+                "micro-batches whose count is 0."),
+        Mistake(_count_minus_100, "the count used -100 written out: count the targets != "
+                "ignore_index (the argument), which marks the padding here."),
+        Mistake(_classes_not_moved, "the logits are (B, V, T): the classes are on axis 1. "
+                "Reshaping them to (-1, V) without moving that axis mixes classes and "
+                "positions: pass (B, V, T) and (B, T) to the loss as they are, or "
+                "np.moveaxis(logits, 1, -1).reshape(-1, V) first."),
         Mistake(_mean_of_means, "that is the mean of the micro-batch means: each micro-batch "
                 "gets the same weight, whatever its number of real tokens. Sum the losses of "
                 "all micro-batches and divide by the total number of real tokens."),

@@ -82,11 +82,24 @@ def reliability_diagram(ax, probs, target, n_bins=15, hist_ax=None, title=None):
         left, acc, width=width, align="edge", color=style.MODEL, alpha=0.85,
         edgecolor="white", lw=0.8, label="accuracy",
     )
+    # An opaque fill drawn over the bars: an under-confident gap (accuracy above confidence)
+    # covers the top of its accuracy bar and must look like the legend's box, not a
+    # see-through orange over blue; it is hatched, to tell it from an over-confident gap.
+    gap_fill = _on_white(style.WARNING, 0.33)
     gaps = ax.bar(
-        left, conf - acc, bottom=acc, width=width, align="edge", facecolor=style.WARNING + "55",
-        edgecolor=style.WARNING, lw=1.2, label="gap to confidence",
+        left, conf - acc, bottom=acc, width=width, align="edge", facecolor=gap_fill,
+        edgecolor=style.WARNING, lw=1.2, zorder=3,
     )
-    ax.plot([0, 1], [0, 1], ls="--", color=style.NEUTRAL, lw=1.5, label="calibrated")
+    _hatch_under_confident(gaps, acc, conf)
+    ax.plot([0, 1], [0, 1], ls="--", color=style.NEUTRAL, lw=1.5, label="calibrated", zorder=4)
+    from matplotlib.patches import Patch
+
+    gap_handles = [
+        Patch(facecolor=gap_fill, edgecolor=style.WARNING, lw=1.2,
+              label="gap: confidence above accuracy"),
+        Patch(facecolor=gap_fill, edgecolor=style.WARNING, lw=1.2, hatch="///",
+              label="gap: accuracy above confidence"),
+    ]
     ece = expected_calibration_error(probs, target, n_bins)
     text = ax.text(0.04, 0.93, f"ECE = {ece:.3f}", transform=ax.transAxes, fontsize=10,
                    va="top", bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8})
@@ -103,7 +116,9 @@ def reliability_diagram(ax, probs, target, n_bins=15, hist_ax=None, title=None):
     # Upper left, under the ECE, and narrow: a top-label confidence is at least 1/C, so for
     # C >= 3 no bar stands left of 1/3 (and a binary bar there would have to be far above
     # the diagonal to reach it).
-    ax.legend(loc="upper left", bbox_to_anchor=(0.0, 0.88), fontsize="small", framealpha=0.9)
+    handles, _ = ax.get_legend_handles_labels()
+    ax.legend(handles=handles + gap_handles, loc="upper left",
+              bbox_to_anchor=(0.0, 0.88), fontsize="small", framealpha=0.9)
     hist = None
     if hist_ax is not None:
         hist = hist_ax.bar(left, share, width=width, align="edge", color=style.MODEL,
@@ -114,6 +129,18 @@ def reliability_diagram(ax, probs, target, n_bins=15, hist_ax=None, title=None):
         style.label_axes(hist_ax, "confidence (top probability)" if not binary else
                          "predicted probability of class 1", "share of predictions (log)")
     return {"bars": bars, "gaps": gaps, "hist": hist, "text": text, "bins": bins}
+
+
+def _on_white(color, alpha):
+    """``color`` at opacity ``alpha`` over white, as an opaque RGB colour."""
+    from matplotlib.colors import to_rgb
+
+    return tuple(1.0 - alpha + alpha * c for c in to_rgb(color))
+
+
+def _hatch_under_confident(gaps, acc, conf):
+    for gap, a, c in zip(gaps, acc, conf, strict=True):
+        gap.set_hatch("///" if c < a else None)
 
 
 def update_reliability_diagram(artists, probs, target, n_bins=None):
@@ -128,6 +155,7 @@ def update_reliability_diagram(artists, probs, target, n_bins=None):
         bar.set_height(a)
         gap.set_y(a)
         gap.set_height(c - a)
+    _hatch_under_confident(artists["gaps"], acc, conf)
     if artists.get("hist") is not None:
         for bar, s in zip(artists["hist"], share, strict=True):
             bar.set_height(s)

@@ -101,7 +101,9 @@ def token_weight_steps(ax, token_counts, naive, right, ylim=(0.05, 500)):
     -------
     dict
         ``"naive"`` and ``"right"`` (``StepPatch``; move them with ``set_data(values,
-        edges)``, from :func:`weight_steps_data`), ``"edges"`` (``Line2D``, the boundaries).
+        edges)``, from :func:`weight_steps_data`), ``"edges"`` (``Line2D``, the boundaries)
+        and ``"tops"`` (``Line2D``, a marker on top of each shaded step, so that a
+        micro-batch of one token, a step a pixel wide, still shows its height).
 
     Examples
     --------
@@ -119,6 +121,12 @@ def token_weight_steps(ax, token_counts, naive, right, ylim=(0.05, 500)):
                            label="token mean of the whole batch: 1 for every token"),
     }
     (art["edges"],) = ax.plot(*_boundaries(edges), color=style.NEUTRAL, lw=0.8, ls=":")
+    # A micro-batch of a few tokens is a step a pixel wide: a marker on top of each step
+    # keeps its height visible, however narrow.
+    (art["tops"],) = ax.plot(*_step_tops(edges, naive_n), ls="none", marker="v", ms=7,
+                             color=style.WARNING, markeredgecolor="black", markeredgewidth=0.6,
+                             clip_on=False, zorder=5,
+                             label="the top of each micro-batch's step (seen even when narrow)")
     ax.set_yscale("log")
     ax.set_xlim(0, 1)
     ax.set_ylim(*ylim)
@@ -126,6 +134,12 @@ def token_weight_steps(ax, token_counts, naive, right, ylim=(0.05, 500)):
                      "weight × N  (1 = a fair share)")
     ax.legend(fontsize="small", loc="upper right")
     return art
+
+
+def _step_tops(edges, heights):
+    """``(x, y)`` of a marker on top of each step: its middle and its height."""
+    edges = np.asarray(edges, dtype=np.float64)
+    return (edges[:-1] + edges[1:]) / 2, np.asarray(heights, dtype=np.float64)
 
 
 def _boundaries(edges):

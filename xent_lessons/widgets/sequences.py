@@ -28,7 +28,8 @@ def accumulation_weights(token_counts=(50, 200, 100, 400)):
     Returns
     -------
     FigureWidget
-        Controls ``"n1"`` to ``"n4"``; artists ``"naive"`` and ``"right"`` (``StepPatch``).
+        Controls ``"n1"`` to ``"n4"``; artists ``"naive"`` and ``"right"`` (``StepPatch``)
+        and ``"tops"`` (the markers on the shaded steps).
 
     Examples
     --------
@@ -37,11 +38,11 @@ def accumulation_weights(token_counts=(50, 200, 100, 400)):
     N = 750 tokens: the token mean gives each 1/750 = 0.00133
     >>> w.controls["n4"].value = 50
     >>> w.readout_text.splitlines()[-1]
-    'a token of micro-batch 1 weighs 4.0 times one of micro-batch 2'
+    'a token of micro-batch 1 weighs 2.0 times its fair share 1/N, and 4.0 times one of micro-batch 2'
     """
     import ipywidgets as widgets
 
-    from ..plots.sequences import _boundaries, token_weight_steps, weight_steps_data
+    from ..plots.sequences import _boundaries, _step_tops, token_weight_steps, weight_steps_data
     from ..sequences import micro_batch_token_weights
 
     counts = [int(n) for n in token_counts]
@@ -59,12 +60,14 @@ def accumulation_weights(token_counts=(50, 200, 100, 400)):
         art["naive"].set_data(naive_n, edges)
         art["right"].set_data(right_n, edges)
         art["edges"].set_data(*_boundaries(edges))
+        art["tops"].set_data(*_step_tops(edges, naive_n))
         heavy, light = int(np.argmax(naive)), int(np.argmin(naive))
         lines = [f"N = {n.sum()} tokens: the token mean gives each 1/{n.sum()} = {right[0]:.3g}"]
         lines.append("mean of means: " + ", ".join(
             f"micro-batch {m + 1}: 1/(4·{n[m]}) = {naive[m]:.3g}" for m in range(4)))
-        lines.append(f"a token of micro-batch {heavy + 1} weighs {naive[heavy] / naive[light]:.1f} "
-                     f"times one of micro-batch {light + 1}")
+        lines.append(f"a token of micro-batch {heavy + 1} weighs {naive_n[heavy]:.1f} times its "
+                     f"fair share 1/N, and {naive[heavy] / naive[light]:.1f} times one of "
+                     f"micro-batch {light + 1}")
         return "\n".join(lines)
 
     controls = {
@@ -80,6 +83,6 @@ def accumulation_weights(token_counts=(50, 200, 100, 400)):
         fig,
         controls,
         update,
-        artists={"naive": art["naive"], "right": art["right"]},
-        moving=[art["naive"], art["right"], art["edges"]],
+        artists={"naive": art["naive"], "right": art["right"], "tops": art["tops"]},
+        moving=[art["naive"], art["right"], art["edges"], art["tops"]],
     )
