@@ -28,6 +28,7 @@ TOPICS = (
     "large_vocabulary",  # 12
     "contrastive",  # 13
     "choosing_a_loss",  # 14
+    "at_scale",  # 16
 )
 
 
