@@ -8,12 +8,13 @@ import numpy as np
 from ..plots.at_scale import (
     _set_logit_histogram,
     _set_loss_parts,
+    confident_logits,
     logit_histogram,
     loss_parts_bars,
 )
 from ._figure_widget import FigureWidget, new_figure
 
-__all__ = ["z_loss_and_softcap", "z_loss_and_softcap_logits"]
+__all__ = ["z_loss_and_softcap"]
 
 SHIFTS = tuple(float(s) for s in range(-10, 41, 5))  # nats added to every logit
 CAPS = {"off": 0.0, "50": 50.0, "30 (Gemma 2)": 30.0, "15": 15.0, "5": 5.0, "2": 2.0}
@@ -22,38 +23,23 @@ BINS = np.linspace(-30.0, 60.0, 91)
 LOSS_LIMIT = 8.0
 SHARE_LIMIT = 0.6  # the histogram's y-axis: fixed, so that only the bars move
 
-# The grid of control values a static page renders ahead of time (issue 25): every shift
-# and cap (what the "Try this" sentence moves), the z-loss weight at its two ends and PaLM's.
+# The grid of control values the static site renders ahead of time (issue 25): every drift
+# and cap (what the "Try this" sentence moves), the z-loss weight at 0, PaLM's and 1e-2:
+# 11 x 6 x 3 = 198 frames.
 STATIC_GRID = {
     "shift": SHIFTS,
     "softcap": tuple(CAPS.values()),  # 0.0: no cap
     "z_loss": (0.0, 1e-4, 1e-2),
 }
 
+try:  # issue 25's site grids (widgets/_frames.py), where that mechanism is merged
+    from ._frames import Values, site_grid
 
-def z_loss_and_softcap_logits(n_rows=256, n_classes=512, seed=16):
-    """Logits of a model that is fairly sure of its targets (a fixed, seeded sample).
+    _declare_site_grid = site_grid(**{name: Values(*v) for name, v in STATIC_GRID.items()})
+except ImportError:  # not merged yet: the grid above is declared, nothing renders it
 
-    Every row's logits are Gaussian noise (standard deviation 2) with the target's logit
-    raised by 6 to 12, so the cross-entropy is about 1 nat and, at a shift of 0, log Z is
-    about 10 nats.
-
-    Returns
-    -------
-    (ndarray, ndarray)
-        ``z`` of shape ``(n_rows, n_classes)`` and the targets, shape ``(n_rows,)``.
-
-    Examples
-    --------
-    >>> z, y = z_loss_and_softcap_logits()
-    >>> z.shape, y.shape
-    ((256, 512), (256,))
-    """
-    rng = np.random.default_rng(seed)
-    z = rng.normal(0.0, 2.0, (n_rows, n_classes))
-    y = rng.integers(0, n_classes, n_rows)
-    z[np.arange(n_rows), y] += 6.0 + 6.0 * rng.random(n_rows)
-    return z, y
+    def _declare_site_grid(builder):
+        return builder
 
 
 def _loss_parts(z, y, shift, softcap, z_loss):
@@ -68,6 +54,7 @@ def _loss_parts(z, y, shift, softcap, z_loss):
     return z, (ce, zl, ce + zl), float(log_z.mean())
 
 
+@_declare_site_grid
 def z_loss_and_softcap(shift=0.0, softcap=None, z_loss=1e-4):
     """Sliders for a drift of every logit, the soft cap and the z-loss weight.
 
@@ -113,7 +100,7 @@ def z_loss_and_softcap(shift=0.0, softcap=None, z_loss=1e-4):
     if z_loss not in Z_LOSS_WEIGHTS.values():
         raise ValueError(f"z_loss must be one of {list(Z_LOSS_WEIGHTS.values())}; got {z_loss!r}")
 
-    z0, y = z_loss_and_softcap_logits()
+    z0, y = confident_logits()
     fig, (ax_hist, ax_loss) = new_figure(1, 2, figsize=(9.6, 3.6), width_ratios=(1.5, 1))
     z, parts, log_z = _loss_parts(z0, y, shift, softcap, z_loss)
     hist = logit_histogram(ax_hist, z, BINS, softcap or None, log_z,
