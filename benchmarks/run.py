@@ -24,6 +24,7 @@ import cross_entropy_bench
 import linear_cross_entropy_bench
 import site_widget_bench
 import widget_bench
+import z_loss_softcap_bench
 from harness import OtherLoad, Table, machine_description
 
 
@@ -36,6 +37,7 @@ class Section:
 SECTIONS = [
     Section("cross-entropy", cross_entropy_bench.run_section),
     Section("linear-cross-entropy", linear_cross_entropy_bench.run_section),
+    Section("z-loss-softcap", z_loss_softcap_bench.run_section),
     Section("widgets", widget_bench.run_section),
     Section("widgets-browser", widget_bench.run_browser_section),
     Section("widgets-site", site_widget_bench.run_section),

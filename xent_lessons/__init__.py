@@ -92,6 +92,7 @@ __all__ = [
     "sigmoid_focal_loss_grad",
     "softmax",
     "surprisal",
+    "vocab_parallel_cross_entropy",
 ]
 
 # Submodules that import heavy libraries (matplotlib, ipywidgets) load on first access.
@@ -108,6 +109,7 @@ _LAZY_SUBMODULES = {
     "sequences",
     "style",
     "training",
+    "vocab_parallel",
     "widgets",
 }
 
@@ -119,6 +121,7 @@ _LAZY_FUNCTIONS = {
     "linear_cross_entropy_grad": "fused_linear",
     "peak_memory": "memory",
     "show_figure": "figures",
+    "vocab_parallel_cross_entropy": "vocab_parallel",
 }
 
 

@@ -29,6 +29,7 @@ TOPICS = (
     "contrastive",  # 13
     "choosing_a_loss",  # 14
     "preference",  # 15
+    "at_scale",  # 16
 )
 
 

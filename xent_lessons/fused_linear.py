@@ -275,6 +275,8 @@ def linear_cross_entropy(
     reduction="mean",
     label_smoothing=0.0,
     chunk_size=None,
+    z_loss=0.0,
+    softcap=None,
 ):
     r"""Cross-entropy of ``hidden @ weight.T + bias``, without making those logits.
 
@@ -304,6 +306,13 @@ def linear_cross_entropy(
     chunk_size : int, optional
         Rows of logits computed together (default: up to 1024 rows, with the classes in
         blocks of 4 MiB of logits).
+    z_loss : float, optional
+        ``λ >= 0``: each row's loss gains ``λ · LSE(z_i)²``, which pulls the log-partition
+        ``log Z = LSE(z)`` towards 0 (PaLM's z-loss; Liger Kernel's ``lse_square_scale``).
+    softcap : float, optional
+        ``c > 0``: the logits are soft-capped to ``c · tanh(z / c)`` (after the bias, before
+        everything else: the loss, the label smoothing and the z-loss all see the capped
+        logits), as Gemma 2 does with ``c = 30`` (Liger Kernel's ``softcap``).
 
     Returns
     -------
@@ -327,6 +336,19 @@ def linear_cross_entropy(
     Hidden states with ``-inf`` entries, possible in ``categorical_cross_entropy``'s
     logits, have no meaning here and are rejected like ``+inf``.
 
+    With ``softcap`` or ``z_loss`` the loss is Liger Kernel's (``liger_cross_entropy_kernel``
+    in ``src/liger_kernel/ops/cross_entropy.py``, called on each chunk of logits by
+    ``fused_linear_cross_entropy_forward`` in ``ops/fused_linear_cross_entropy.py``): with
+    :math:`\tilde z = c \tanh(z / c)` and :math:`\varepsilon` the label smoothing,
+
+    .. math:: \ell_i = (1 - \varepsilon)(\operatorname{LSE}(\tilde z_i) - \tilde z_{i y_i})
+              + \varepsilon\,(\operatorname{LSE}(\tilde z_i) - \overline{\tilde z_i})
+              + \lambda \operatorname{LSE}(\tilde z_i)^2
+
+    (:math:`\overline{\tilde z_i}` the mean over classes), and ``"mean"`` divides the sum,
+    z-loss included, by the rows that count. Those rows are computed ``chunk_size`` rows by
+    all V classes at a time (the capped logits are needed twice), still never (N, V).
+
     Examples
     --------
     >>> hidden = np.array([[1.0, 0.5], [-0.5, 2.0]])
@@ -338,7 +360,10 @@ def linear_cross_entropy(
     0.37953352656971573
     """
     chunk_size = _check_chunk_size(chunk_size)
+    z_loss, softcap = _check_z_loss_softcap(z_loss, softcap)
     batch = _batch(hidden, weight, target, bias, ignore_index, reduction, label_smoothing)
+    if z_loss or softcap is not None:
+        return _capped_loss_and_grads(batch, z_loss, softcap, chunk_size, want_grads=False)
     stats = _linear_chunks.forward_row_stats(
         batch.h, batch.weight, batch.bias, batch.smoothing > 0, chunk_size
     )
@@ -355,6 +380,8 @@ def linear_cross_entropy_grad(
     label_smoothing=0.0,
     chunk_size=None,
     return_loss=False,
+    z_loss=0.0,
+    softcap=None,
 ):
     r"""Gradients of :func:`linear_cross_entropy` for ``hidden``, ``weight`` and ``bias``.
 
@@ -364,7 +391,7 @@ def linear_cross_entropy_grad(
 
     Parameters
     ----------
-    hidden, weight, target, bias, ignore_index, reduction, label_smoothing
+    hidden, weight, target, bias, ignore_index, reduction, label_smoothing, z_loss, softcap
         As in :func:`linear_cross_entropy`.
     chunk_size : int, optional
         Rows whose logits (and gradient) exist at once: the memory beyond the results is
@@ -393,6 +420,10 @@ def linear_cross_entropy_grad(
     Each chunk of rows makes its :math:`g`, writes its rows of :math:`\partial L/\partial h`,
     adds its share of the other two, and reuses the memory for the next chunk.
 
+    The z-loss adds :math:`2 \lambda \operatorname{LSE}(z_i)\,\mathrm{softmax}(z_i)` to
+    :math:`g_i / s_i`, and the soft cap multiplies it by
+    :math:`1 - \tanh^2(z / c)`, the derivative of :math:`c \tanh(z / c)`.
+
     Examples
     --------
     >>> hidden = np.array([[1.0, 0.5], [-0.5, 2.0]])
@@ -407,7 +438,11 @@ def linear_cross_entropy_grad(
     True
     """
     chunk_size = _check_chunk_size(chunk_size)
+    z_loss, softcap = _check_z_loss_softcap(z_loss, softcap)
     batch = _batch(hidden, weight, target, bias, ignore_index, reduction, label_smoothing)
+    if z_loss or softcap is not None:
+        loss, grads = _capped_loss_and_grads(batch, z_loss, softcap, chunk_size, want_grads=True)
+        return (loss, *grads) if return_loss else grads
     row_scale, target_scale, offset_scale = _scales(batch)
     stats, (d_h, d_weight, d_bias) = _linear_chunks.fused_row_stats_and_grads(
         batch.h,
@@ -429,3 +464,101 @@ def linear_cross_entropy_grad(
     if return_loss:
         return (_loss(batch, stats), *grads)
     return grads
+
+
+# ------------------------------------------------------- z-loss and soft-capping (lesson 16)
+
+
+def _check_z_loss_softcap(z_loss, softcap):
+    """``z_loss`` a finite real >= 0 and ``softcap`` None or a finite real > 0."""
+    if isinstance(z_loss, bool) or not isinstance(z_loss, numbers.Real):
+        raise TypeError(f"z_loss must be a real number >= 0 (the z-loss weight λ); got {z_loss!r}")
+    if not (np.isfinite(z_loss) and z_loss >= 0):
+        raise ValueError(f"z_loss must be a finite number >= 0 (the z-loss weight λ); got {z_loss}")
+    if softcap is not None:
+        if isinstance(softcap, bool) or not isinstance(softcap, numbers.Real):
+            raise TypeError(f"softcap must be None or a real number > 0 (the cap c); got {softcap!r}")
+        if not (np.isfinite(softcap) and softcap > 0):
+            raise ValueError(f"softcap must be None or a finite number > 0 (the cap c); got {softcap}")
+        softcap = float(softcap)
+    return float(z_loss), softcap
+
+
+def _capped_loss_and_grads(batch: _Batch, z_loss: float, softcap, chunk_size, want_grads: bool):
+    r"""Loss (and gradients) with Liger Kernel's ``softcap`` and ``lse_square_scale``.
+
+    One chunk of rows at a time, with all V of its logits: ``z = h W^T + b``; with a cap
+    ``t = tanh(z / c)`` and ``z <- c t``; ``lse = LSE(z)``; the row's loss
+    ``(1 - eps)(lse - z_y) + eps (lse - mean(z)) + λ lse²``; its logits' gradient
+    ``s ((1 + 2 λ lse) softmax(z) - eps / V - (1 - eps) onehot(y))``, times ``1 - t²``
+    with a cap. Returns the reduced loss, and with ``want_grads`` ``(loss, grads)``.
+    """
+    h, w, b, y = batch.h, batch.weight, batch.bias, batch.target
+    n, n_classes = h.shape[0], w.shape[0]
+    eps = batch.smoothing
+    dtype = h.dtype
+    per_row = np.empty(n, dtype)
+    if want_grads:
+        d_h = np.empty_like(h)
+        d_w = np.zeros_like(w)
+        d_b = None if b is None else np.zeros_like(b)
+    chunk = _linear_chunks.rows_per_chunk(n, n_classes, h.itemsize, chunk_size)
+    for r0 in range(0, n, chunk):
+        rows = slice(r0, min(r0 + chunk, n))
+        with np.errstate(over="ignore", invalid="ignore"):
+            z = h[rows] @ w.T  # (rows, V): one chunk of logits
+            if b is not None:
+                z += b
+        if not np.isfinite(z).all():
+            raise _linear_chunks._overflow_error(dtype)
+        if softcap is not None:
+            t = np.tanh(z / dtype.type(softcap))
+            z = dtype.type(softcap) * t
+        m = z.max(axis=1)
+        e = np.exp(z - m[:, None])
+        total = e.sum(axis=1)
+        lse = m + np.log(total)
+        local = np.arange(z.shape[0])
+        loss = (1 - eps) * (lse - z[local, y[rows]])
+        if eps > 0:
+            loss += eps * (lse - z.mean(axis=1))
+        per_row[rows] = loss + z_loss * lse * lse
+        if not want_grads:
+            continue
+        s = batch.per_row
+        g = e * (s * (1 + 2 * z_loss * lse) / total).astype(dtype)[:, None]
+        if eps > 0:
+            g -= dtype.type(s * eps / n_classes)
+        g[local, y[rows]] -= dtype.type(s * (1 - eps))
+        if softcap is not None:
+            g *= 1 - t * t  # the chain rule through c tanh(z / c)
+        d_h[rows] = g @ w
+        d_w += g.T @ h[rows]
+        if d_b is not None:
+            d_b += g.sum(axis=0)
+    loss = _reduce_rows(batch, per_row)
+    if not want_grads:
+        return loss
+    if batch.rows is not None:  # ignored rows get no gradient
+        full = np.zeros((batch.n_rows, h.shape[1]), dtype)
+        full[batch.rows] = d_h
+        d_h = full
+    grads = (d_h.reshape(batch.hidden_shape), d_w)
+    if d_b is not None:
+        grads += (d_b,)
+    return loss, grads
+
+
+def _reduce_rows(batch: _Batch, per_row: np.ndarray):
+    """The rows' losses reduced as ``batch.reduction`` says (as :func:`_loss` does)."""
+    if batch.reduction == "none":
+        full = per_row
+        if batch.rows is not None:
+            full = np.zeros(batch.n_rows, per_row.dtype)
+            full[batch.rows] = per_row
+        return to_python_scalar(full.reshape(batch.batch_shape))
+    total = float(per_row.sum(dtype=np.float64))
+    if batch.reduction == "sum":
+        return total
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return float(np.float64(total) / np.float64(per_row.size))
