@@ -154,14 +154,14 @@ def _axes():
     return Figure().subplots()
 
 
-def test_course_map_draws_fifteen_lessons_in_order_joined_by_fourteen_arrows():
+def test_course_map_draws_seventeen_lessons_in_order_joined_by_sixteen_arrows():
     from xent_lessons.plots.welcome import COURSE_LESSONS, COURSE_STAGES
 
     ax = _axes()
     artists = xl.plots.course_map(ax, highlight=2)
-    assert len(artists["boxes"]) == len(COURSE_LESSONS) == 15
-    assert len(artists["arrows"]) == 14
-    assert [number for number, *_ in COURSE_LESSONS] == [f"{k:02d}" for k in range(15)]
+    assert len(artists["boxes"]) == len(COURSE_LESSONS) == 17
+    assert len(artists["arrows"]) == 16
+    assert [number for number, *_ in COURSE_LESSONS] == [f"{k:02d}" for k in range(17)]
     titles = [t.get_text() for t in artists["titles"]]
     assert titles[:2] == ["Welcome", "Surprisal &\nentropy"]
     assert titles[8] == "Bits per\ncharacter" and titles[14] == "Choosing\na loss"

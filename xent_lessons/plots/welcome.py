@@ -20,7 +20,7 @@ COURSE_STAGES = (
     ("in practice", style.WARNING),
 )
 
-# (number, title, key idea, stage index): the fifteen lessons in order.
+# (number, title, key idea, stage index): the seventeen lessons in order.
 # A title and a key idea may each hold one line break, so that they fit their box.
 COURSE_LESSONS = (
     ("00", "Welcome", "how it works", 0),
@@ -38,6 +38,8 @@ COURSE_LESSONS = (
     ("12", "Cross-entropy at\n100k classes", "chunked, fused\nand cut losses", 6),
     ("13", "Contrastive\nlearning", "InfoNCE, CLIP", 6),
     ("14", "Choosing\na loss", "imbalance,\nfocal loss", 6),
+    ("15", "Preference\nlearning", "reward models,\nDPO", 6),
+    ("16", "Cross-entropy\nat scale", "z-loss, soft caps,\nsplit vocabulary", 6),
 )
 
 
@@ -80,7 +82,7 @@ def course_map(ax, lessons=COURSE_LESSONS, stages=COURSE_STAGES, highlight=None,
     >>> ax = Figure().subplots()
     >>> artists = course_map(ax, highlight=1)
     >>> len(artists["boxes"]), len(artists["arrows"])
-    (15, 14)
+    (17, 16)
     >>> artists["titles"][3].get_text()
     'Softmax'
     """
