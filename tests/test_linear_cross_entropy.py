@@ -331,7 +331,7 @@ BAD_INPUT = [
     case("weight-inf", lambda: xl.linear_cross_entropy_grad(H2, np.full((4, 3), np.inf), Y2), ValueError, r"weight contains inf"),
     case("bias-minus-inf", lambda: xl.linear_cross_entropy(H2, W4, Y2, bias=[0, -np.inf, 0, 0]), ValueError, r"bias contains inf"),
     case("hidden-strings", lambda: xl.linear_cross_entropy([["a", "b", "c"]], W4, [0]), TypeError, r"hidden must be an array of real numbers"),
-    case("weight-empty", lambda: xl.linear_cross_entropy(H2, np.ones((0, 3)), Y2), ValueError, r"weight is empty"),
+    case("weight-empty", lambda: xl.linear_cross_entropy(H2, np.ones((0, 3)), Y2), ValueError, r"weight must have shape \(V, H\), one row of H numbers per class \(V >= 1\)"),
     case("reduction", lambda: xl.linear_cross_entropy(H2, W4, Y2, reduction="avg"), ValueError, r"reduction must be one of"),
     case("label-smoothing", lambda: xl.linear_cross_entropy_grad(H2, W4, Y2, label_smoothing=1.5), ValueError, r"label_smoothing must be in \[0, 1\]"),
     case("ignore-index-float", lambda: xl.linear_cross_entropy(H2, W4, Y2, ignore_index=1.5), TypeError, r"ignore_index must be an integer"),

@@ -37,6 +37,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from ._validation import as_float_array
 from .corpus import Alphabet
 
 __all__ = ["CharNGramModel", "add_alpha_surprisal", "bits_per_char_by_order"]
@@ -98,8 +99,8 @@ def add_alpha_surprisal(pair_count, context_count, alpha, vocab_size):
     array([inf])
     """
     alpha = _check_alpha(alpha)
-    n_sc = np.asarray(pair_count, dtype=np.float64)
-    n_s = np.asarray(context_count, dtype=np.float64)
+    n_sc = as_float_array(pair_count, "pair_count", allow_empty=True).astype(np.float64)
+    n_s = as_float_array(context_count, "context_count", allow_empty=True).astype(np.float64)
     numerator = n_sc + alpha
     with np.errstate(divide="ignore", invalid="ignore"):
         bits = np.log2(n_s + alpha * vocab_size) - np.log2(numerator)
@@ -268,10 +269,13 @@ class CharNGramModel:
         r"""The cross-entropy of the model on ``text``: :math:`-\frac{1}{N}\sum_i \log_2 q(x_i \mid s_i)`.
 
         In bits per character; ``inf`` where the model gives a character of ``text``
-        probability 0 (only possible with ``alpha = 0``). ``nan`` for an empty text.
+        probability 0 (only possible with ``alpha = 0``). An empty text is refused (a
+        mean over no characters has no value).
         """
         bits = self.surprisals(text)
-        return float(bits.mean()) if bits.size else math.nan
+        if not bits.size:
+            raise ValueError("text is empty; bits per character needs at least one character")
+        return float(bits.mean())
 
     # ------------------------------------------------------------------ coding, sampling
 
@@ -302,7 +306,18 @@ class CharNGramModel:
             fewer are padded, as at the start of a text).
         """
         k, V = self.order, len(self.alphabet)
+        if history is None or isinstance(history, str | bytes) or not hasattr(history, "__len__"):
+            raise TypeError(
+                f"history must be a sequence of symbol classes (ints); got {history!r}"
+            )
         recent = list(history[max(0, len(history) - k) :]) if k else []
+        for c in recent:
+            if isinstance(c, bool) or type(c).__name__ == "bool_" or not isinstance(c, numbers.Integral):
+                raise TypeError(f"history must hold integer symbol classes; got {c!r}")
+            if not 0 <= c < V:
+                raise ValueError(
+                    f"history holds symbol {c}, outside the alphabet's {V} classes (0 to {V - 1})"
+                )
         key = 0
         for c in [self.alphabet.index[self.pad]] * (k - len(recent)) + recent:
             key = key * V + int(c)
