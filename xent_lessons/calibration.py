@@ -275,6 +275,10 @@ def expected_calibration_error(probs, target, n_bins=15, strategy="uniform", ign
     bin's accuracy does not cancel inside ``|...|``). Compare ECEs only with the same bins
     and similar sample sizes, and read them next to a proper score (NLL, Brier).
 
+    It is torchmetrics' ECE (``calibration_error``, ``norm="l1"``) except for confidences
+    of exactly 1.0, which torchmetrics bins on their own (see :func:`reliability_bins`):
+    ``expected_calibration_error([1.0, 0.9], [0, 1], n_bins=2)`` is 0.45 here, 0.55 there.
+
     Examples
     --------
     >>> q = np.array([[0.9, 0.1], [0.8, 0.2], [0.3, 0.7], [0.4, 0.6]])
