@@ -249,7 +249,7 @@ def test_next_token_targets_of_an_empty_batch():
 
 
 def test_next_token_targets_allow_any_pad_id_beyond_the_lengths():
-    inputs, targets = next_token_targets([[7, 8, 9, -1]], lengths=[3])
+    _, targets = next_token_targets([[7, 8, 9, -1]], lengths=[3])
     np.testing.assert_array_equal(targets, [[8, 9, -100]])
 
 

@@ -258,6 +258,13 @@ def check_axis(axis, ndim: int, name: str = "axis") -> int:
     return int(axis) % ndim
 
 
+def check_choice(value, name: str, choices: tuple) -> str:
+    """One of the strings ``choices`` (an array is refused here, not by ``in``'s truth value)."""
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{name} must be one of {choices}; got {value!r}")
+    return value
+
+
 def check_reduction(reduction) -> str:
     if not isinstance(reduction, str) or reduction not in REDUCTIONS:
         raise ValueError(f"reduction must be one of {REDUCTIONS}; got {reduction!r}")
@@ -356,6 +363,8 @@ def as_class_indices(
 def check_ignore_index(ignore_index) -> int:
     if isinstance(ignore_index, bool) or not isinstance(ignore_index, numbers.Integral):
         raise TypeError(f"ignore_index must be an integer; got {ignore_index!r}")
+    if not -(2**63) <= ignore_index < 2**63:
+        raise ValueError(f"ignore_index must fit in int64; got {ignore_index!r}")
     return int(ignore_index)
 
 

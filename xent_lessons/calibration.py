@@ -23,6 +23,7 @@ target is ``ignore_index`` (default ``None``: none) are left out, as in torchmet
 
 from __future__ import annotations
 
+import math
 import numbers
 from dataclasses import dataclass
 
@@ -32,6 +33,7 @@ from ._validation import (
     as_array,
     as_float_array,
     as_real_array,
+    check_choice,
     check_distribution,
     check_in_unit_interval,
     check_not_bool,
@@ -145,8 +147,8 @@ def _confidence_and_hit(p, t):
 
 
 def _check_bins(n_bins) -> int:
-    if isinstance(n_bins, bool) or not isinstance(n_bins, numbers.Integral) or n_bins < 1:
-        raise ValueError(f"n_bins must be a positive integer; got {n_bins!r}")
+    if isinstance(n_bins, bool) or not isinstance(n_bins, numbers.Integral) or not 1 <= n_bins <= 10**7:
+        raise ValueError(f"n_bins must be a positive integer (at most 10**7); got {n_bins!r}")
     return int(n_bins)
 
 
@@ -228,8 +230,7 @@ def reliability_bins(probs, target, n_bins=15, strategy="uniform", ignore_index=
     """
     p, t = _inputs(probs, target, ignore_index)
     n_bins = _check_bins(n_bins)
-    if strategy not in STRATEGIES:
-        raise ValueError(f"strategy must be one of {STRATEGIES}; got {strategy!r}")
+    strategy = check_choice(strategy, "strategy", STRATEGIES)
     conf, hit = _confidence_and_hit(p, t)
     if strategy == "uniform":
         edges = np.linspace(0.0, 1.0, n_bins + 1)
@@ -377,7 +378,7 @@ def _check_fit_options(bounds, tol, max_iter):
         raise ValueError(f"bounds must be (low, high) with low < high; got {tuple(bounds)}")
     if isinstance(tol, bool) or not isinstance(tol, numbers.Real):
         raise TypeError(f"tol must be a real number >= 0; got {tol!r}")
-    if not (np.isfinite(tol) and tol >= 0):
+    if not (math.isfinite(float(tol)) and tol >= 0):
         raise ValueError(f"tol must be a finite number >= 0; got {tol!r}")
     if isinstance(max_iter, bool) or not isinstance(max_iter, numbers.Integral):
         raise TypeError(f"max_iter must be a positive integer; got {max_iter!r}")

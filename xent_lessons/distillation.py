@@ -15,6 +15,9 @@ first, the teacher's probabilities second) and its reductions.
 
 from __future__ import annotations
 
+import math
+import numbers
+
 import numpy as np
 
 from ._validation import (
@@ -40,7 +43,7 @@ KL_REDUCTIONS = ("none", "batchmean", "sum", "mean")
 
 
 def _check_kl_reduction(reduction) -> str:
-    if reduction not in KL_REDUCTIONS:
+    if not isinstance(reduction, str) or reduction not in KL_REDUCTIONS:
         raise ValueError(f"reduction must be one of {KL_REDUCTIONS}; got {reduction!r}")
     return reduction
 
@@ -266,6 +269,8 @@ def gaussian_on_grid(x, mean, std):
     if x.ndim != 1:
         raise ValueError(f"x must be a 1-D grid of points; got shape {x.shape}")
     std = check_positive_scalar(std, "std")
+    if isinstance(mean, bool) or not isinstance(mean, numbers.Real) or not math.isfinite(float(mean)):
+        raise TypeError(f"mean must be a finite real number; got {mean!r}")
     log_w = -((x - float(mean)) ** 2) / (2 * std**2)
     return softmax(log_w)
 

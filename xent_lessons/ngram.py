@@ -99,8 +99,19 @@ def add_alpha_surprisal(pair_count, context_count, alpha, vocab_size):
     array([inf])
     """
     alpha = _check_alpha(alpha)
+    if isinstance(vocab_size, bool) or not isinstance(vocab_size, numbers.Integral) or vocab_size < 1:
+        raise TypeError(f"vocab_size must be a positive integer; got {vocab_size!r}")
     n_sc = as_float_array(pair_count, "pair_count", allow_empty=True).astype(np.float64)
     n_s = as_float_array(context_count, "context_count", allow_empty=True).astype(np.float64)
+    for arr, name in ((n_sc, "pair_count"), (n_s, "context_count")):
+        if arr.size and not (np.isfinite(arr).all() and arr.min() >= 0):
+            raise ValueError(f"{name} must hold finite counts >= 0; got {arr.ravel()[:5]!r}")
+    try:
+        np.broadcast_shapes(n_sc.shape, n_s.shape)
+    except ValueError:
+        raise ValueError(
+            f"pair_count {n_sc.shape} and context_count {n_s.shape} must broadcast together"
+        ) from None
     numerator = n_sc + alpha
     with np.errstate(divide="ignore", invalid="ignore"):
         bits = np.log2(n_s + alpha * vocab_size) - np.log2(numerator)
@@ -164,7 +175,7 @@ class CharNGramModel:
             raise ValueError(f"pad must be one character of the alphabet; got {pad!r}")
         self.alphabet, self.pad = alphabet, pad
         V = len(alphabet)
-        if V ** (self.order + 1) >= 2**63:
+        if (V > 1 and self.order >= 63) or V ** (self.order + 1) >= 2**63:
             raise ValueError(
                 f"order {self.order} is too long for {V} characters: the counts' keys "
                 f"(V ** (order + 1) = {V ** (self.order + 1):.3g}) must stay below 2 ** 63"
@@ -306,7 +317,7 @@ class CharNGramModel:
             fewer are padded, as at the start of a text).
         """
         k, V = self.order, len(self.alphabet)
-        if history is None or isinstance(history, str | bytes) or not hasattr(history, "__len__"):
+        if not isinstance(history, list | tuple | np.ndarray | range):
             raise TypeError(
                 f"history must be a sequence of symbol classes (ints); got {history!r}"
             )
@@ -397,6 +408,10 @@ def bits_per_char_by_order(train, test, orders, alpha=1.0, alphabet=None):
     >>> bits_per_char_by_order("abab" * 10, "abab", orders=[0, 1], alpha=1.0).round(3)
     array([1.034, 0.35 ])
     """
+    train, test = _check_text(train, "train"), _check_text(test, "test")
+    if isinstance(orders, str | bytes) or not isinstance(orders, list | tuple | range | np.ndarray):
+        raise TypeError(f"orders must be a list of integer orders; got {orders!r}")
+    orders = [_check_order(k) for k in orders]
     if alphabet is None:
         alphabet = Alphabet.of(train, test, DEFAULT_PAD)
     return np.array(

@@ -268,6 +268,11 @@ def random_windows(token_ids, batch_size, length, rng):
     array([[82, 83, 84, 85],
            [61, 62, 63, 64]])
     """
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(
+            f"rng must be a numpy.random.Generator (np.random.default_rng(seed)); got "
+            f"{type(rng).__name__}"
+        )
     ids = _token_array(token_ids, "token_ids", 1)
     batch_size = _check_count(batch_size, "batch_size", 1)
     length = _check_count(length, "length", 1)
@@ -316,7 +321,7 @@ def sequence_cross_entropy(logits, target, mean="token", ignore_index=-100):
     >>> [round(sequence_cross_entropy(z, y, m), 4) for m in MEANS]
     [1.3863, 1.3863, 2.7726]
     """
-    if mean not in MEANS:
+    if not isinstance(mean, str) or mean not in MEANS:
         raise ValueError(f"mean must be one of {MEANS}; got {mean!r}")
     ignore_index = check_ignore_index(ignore_index)
     z = as_array(logits, "logits")
@@ -366,7 +371,7 @@ def micro_batch_token_weights(token_counts):
     >>> naive, right
     (array([0.5       , 0.16666667]), array([0.25, 0.25]))
     """
-    counts = _token_array(np.asarray(token_counts), "token_counts", 1)
+    counts = _token_array(token_counts, "token_counts", 1)
     if counts.size == 0 or counts.min() < 1:
         raise ValueError(f"token_counts must be >= 1 each, at least one; got {counts.tolist()}")
     naive = 1.0 / (counts.size * counts)
@@ -375,6 +380,17 @@ def micro_batch_token_weights(token_counts):
 
 
 # ----------------------------------------------------------------------- a bigram model
+
+
+def _bigram_table(W) -> np.ndarray:
+    """The bigram table: real numbers of shape (V, V), one row of next-token logits per token."""
+    arr = as_array(W, "W")
+    check_not_bool(arr, "W", "real-valued logits")
+    if arr.dtype.kind not in "iuf":
+        raise TypeError(f"W must hold real-valued logits; got dtype {arr.dtype}")
+    if arr.ndim != 2 or arr.shape[0] != arr.shape[1] or arr.shape[0] == 0:
+        raise ValueError(f"W must have shape (V, V), one row of V logits per token; got {arr.shape}")
+    return arr
 
 
 def bigram_logits(W, inputs):
@@ -391,8 +407,12 @@ def bigram_logits(W, inputs):
     array([[[0., 3., 3.],
             [1., 4., 4.]]])
     """
-    W = np.asarray(W)
+    W = _bigram_table(W)
     inputs = _token_array(inputs, "inputs", 2)
+    if inputs.size and inputs.max() >= W.shape[0]:
+        raise ValueError(
+            f"inputs holds token {inputs.max()}, out of range for a table of {W.shape[0]} tokens"
+        )
     return np.transpose(W[inputs], (0, 2, 1))
 
 
@@ -412,7 +432,7 @@ def bigram_loss_and_grad(W, inputs, targets, ignore_index=-100):
     """
     from .gradients import categorical_cross_entropy_grad
 
-    W = np.asarray(W)
+    W = _bigram_table(W)
     z = bigram_logits(W, inputs)
     loss, g = categorical_cross_entropy_grad(z, targets, ignore_index=ignore_index, return_loss=True)
     V = W.shape[1]
