@@ -151,10 +151,39 @@ ARITHMETIC_CODING = [
 ]
 
 
+# Found by a sweep of every public function of lessons 08-14 with None, strings, NaN, inf,
+# bools, arrays, huge integers and the like in each argument.
+SWEEP = [
+    case("strategy-array", lambda: xl.expected_calibration_error(P3, Y3, strategy=np.array([1, 2])), ValueError, r"strategy must be one of"),
+    case("mean-array", lambda: sequence_cross_entropy(np.zeros((1, 3, 2)), [[0, 1]], mean=np.array([1, 2])), ValueError, r"mean must be one of"),
+    case("kl-reduction-array", lambda: xl.kl_div(np.log(P3), P3, reduction=np.array([1, 2])), ValueError, r"reduction must be one of"),
+    case("n-bins-huge", lambda: xl.reliability_bins(P3, Y3, n_bins=2**70), ValueError, r"n_bins must be a positive integer"),
+    case("tol-huge-int", lambda: xl.fit_temperature(Z2, [0, 1, 0], tol=2**1100), ValueError, r"tol must be a finite number"),
+    case("var-huge-int", lambda: xl.gaussian_nll_loss([0.0], [0.0], 2**1100), ValueError, r"var must be >= 0 and finite"),
+    case("ignore-index-huge", lambda: next_token_targets([[1, 2]], ignore_index=2**70), ValueError, r"ignore_index must fit in int64"),
+    case("bigram-table-scalar", lambda: xl.sequences.bigram_logits(1.0, [[0, 1]]), ValueError, r"W must have shape \(V, V\)"),
+    case("bigram-table-bool", lambda: xl.sequences.bigram_loss_and_grad(np.eye(3, dtype=bool), [[0, 1]], [[1, 2]]), TypeError, r"W is a boolean array"),
+    case("bigram-input-out-of-table", lambda: xl.sequences.bigram_logits(np.zeros((3, 3)), [[0, 5]]), ValueError, r"inputs holds token 5, out of range for a table of 3"),
+    case("random-windows-rng", lambda: xl.sequences.random_windows(np.arange(9), 2, 3, rng=0), TypeError, r"rng must be a numpy.random.Generator"),
+    case("micro-batch-ragged", lambda: xl.sequences.micro_batch_token_weights([[1, 2], [3]]), TypeError, r"token_counts must be array-like"),
+    case("bits-by-order-train", lambda: xl.ngram.bits_per_char_by_order(None, "ab", [0, 1]), TypeError, r"train must be a string"),
+    case("bits-by-order-orders", lambda: xl.ngram.bits_per_char_by_order("abab", "ab", 2), TypeError, r"orders must be a list of integer orders"),
+    case("bits-by-order-order-float", lambda: xl.ngram.bits_per_char_by_order("abab", "ab", [1.5]), TypeError, r"order must be an integer"),
+    case("ngram-huge-order", lambda: CharNGramModel("abab", order=2**70), ValueError, r"too long"),
+    case("gaussian-on-grid-mean", lambda: xl.distillation.gaussian_on_grid(np.linspace(-1, 1, 5), None, 1.0), TypeError, r"mean must be a finite real number"),
+    case("correlated-gaussians-seed-none", lambda: xl.correlated_gaussians(4, 0.5, seed=None), TypeError, r"seed must be an integer >= 0 or a numpy.random.Generator"),
+    case("alpha-surprisal-negative-count", lambda: xl.ngram.add_alpha_surprisal([-1], [4], 1.0, 4), ValueError, r"pair_count must hold finite counts >= 0"),
+    case("alpha-surprisal-inf-count", lambda: xl.ngram.add_alpha_surprisal([1], [np.inf], 1.0, 4), ValueError, r"context_count must hold finite counts"),
+    case("alpha-surprisal-vocab", lambda: xl.ngram.add_alpha_surprisal([1], [4], 1.0, None), TypeError, r"vocab_size must be a positive integer"),
+    case("alpha-surprisal-shapes", lambda: xl.ngram.add_alpha_surprisal([1, 2], [4, 4, 4], 1.0, 4), ValueError, r"pair_count \(2,\) and context_count \(3,\) must broadcast"),
+    case("history-dict", lambda: MODEL.cumulative_frequencies({}), TypeError, r"history must be a sequence of symbol classes"),
+]
+
+
 @pytest.mark.parametrize(
     ("call", "exc", "match"),
     BOOL_ARRAYS + MASKED_AND_RAGGED + SEQUENCES + SCORING_FOCAL_DISTILLATION + LINEAR
-    + CALIBRATION + ARITHMETIC_CODING,
+    + CALIBRATION + ARITHMETIC_CODING + SWEEP,
 )
 def test_bad_input_raises_a_clear_error(call, exc, match):
     with pytest.raises(exc, match=match):

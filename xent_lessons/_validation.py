@@ -14,6 +14,7 @@ refuse them, and reading ``True`` as 1 hides a mask passed for a probability.
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -256,6 +257,14 @@ def check_axis(axis, ndim: int, name: str = "axis") -> int:
     if not -ndim <= axis < ndim:
         raise ValueError(f"{name}={axis} is out of range for an array with {ndim} dimension(s)")
     return int(axis) % ndim
+
+
+def is_finite_real(value) -> bool:
+    """A real number that is finite as a float (an int beyond float's range is not)."""
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:
+        return False
 
 
 def check_choice(value, name: str, choices: tuple) -> str:

@@ -23,7 +23,6 @@ target is ``ignore_index`` (default ``None``: none) are left out, as in torchmet
 
 from __future__ import annotations
 
-import math
 import numbers
 from dataclasses import dataclass
 
@@ -39,6 +38,7 @@ from ._validation import (
     check_not_bool,
     check_positive_scalar,
     check_reduction,
+    is_finite_real,
 )
 from .activations import log_softmax, softmax
 
@@ -378,7 +378,7 @@ def _check_fit_options(bounds, tol, max_iter):
         raise ValueError(f"bounds must be (low, high) with low < high; got {tuple(bounds)}")
     if isinstance(tol, bool) or not isinstance(tol, numbers.Real):
         raise TypeError(f"tol must be a real number >= 0; got {tol!r}")
-    if not (math.isfinite(float(tol)) and tol >= 0):
+    if not (is_finite_real(tol) and tol >= 0):
         raise ValueError(f"tol must be a finite number >= 0; got {tol!r}")
     if isinstance(max_iter, bool) or not isinstance(max_iter, numbers.Integral):
         raise TypeError(f"max_iter must be a positive integer; got {max_iter!r}")

@@ -178,7 +178,8 @@ class CharNGramModel:
         if (V > 1 and self.order >= 63) or V ** (self.order + 1) >= 2**63:
             raise ValueError(
                 f"order {self.order} is too long for {V} characters: the counts' keys "
-                f"(V ** (order + 1) = {V ** (self.order + 1):.3g}) must stay below 2 ** 63"
+                f"(V ** (order + 1) = 2 ** {(self.order + 1) * math.log2(V):.4g}) must stay "
+                "below 2 ** 63"
             )
         classes = alphabet.encode(train)
         contexts = self._context_ids(classes)

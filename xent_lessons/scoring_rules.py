@@ -25,6 +25,7 @@ from ._validation import (
     check_distribution,
     check_finite,
     check_reduction,
+    is_finite_real,
 )
 
 __all__ = ["expected_score", "gaussian_nll_loss"]
@@ -84,7 +85,7 @@ def _check_var(var, shape):
     """torch's rules: a number for every element, or an array of the input's shape, or one
     dimension short of it, or with a single dimension of size 1 where the input's is not."""
     if isinstance(var, numbers.Real) and not isinstance(var, bool | np.bool_):
-        if not (math.isfinite(float(var)) and var >= 0):
+        if not (is_finite_real(var) and var >= 0):
             raise ValueError(f"var must be >= 0 and finite (a variance); got {var!r}")
         return np.full(shape, float(var))
     v = as_float_array(var, "var", allow_empty=True)
@@ -165,7 +166,7 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
         ) from None
     if isinstance(eps, bool | np.bool_) or not isinstance(eps, numbers.Real):
         raise TypeError(f"eps must be a number > 0; got {eps!r}")
-    if not (math.isfinite(float(eps)) and eps > 0):
+    if not (is_finite_real(eps) and eps > 0):
         raise ValueError(f"eps must be a number > 0 and finite; got {eps!r}")
     v = np.maximum(_check_var(var, mu.shape), eps)
     loss = 0.5 * (np.log(v) + (mu - y) ** 2 / v)
