@@ -66,8 +66,8 @@ CASES = [
     Case((32, 1000, 128), FORWARD_GRAD, 1.5),
     Case((16, 50257, 64), FORWARD, 1.5),
     Case((16, 50257, 64), FORWARD_GRAD, 1.5),
-    Case((8, 21, 128, 128), FORWARD, 1.5),
-    Case((8, 21, 128, 128), FORWARD_GRAD, 1.5),
+    Case((8, 21, 128, 128), FORWARD, 1.0),
+    Case((8, 21, 128, 128), FORWARD_GRAD, 1.0),
 ]
 
 

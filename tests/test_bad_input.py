@@ -196,9 +196,9 @@ BAD_WEIGHTS = [
     case("ce-weight-inf", lambda: xl.categorical_cross_entropy(Z, Y, weight=[1.0, INF, 1.0]), ValueError, r"weight must be finite"),
     case("nll-weight", lambda: xl.nll_loss(Z, Y, weight=[1.0]), ValueError, r"weight must have shape"),
     case("bce-weight", lambda: xl.binary_cross_entropy([0.5, 0.5], [1.0, 0.0], weight=[1.0, 2.0, 3.0]), ValueError, r"weight of shape \(3,\) cannot be broadcast to input's shape \(2,\)"),
-    case("bce-logits-weight", lambda: xl.binary_cross_entropy_with_logits(Z, Z > 0, weight=np.ones(2)), ValueError, r"weight of shape \(2,\) cannot be broadcast"),
-    case("bce-logits-pos-weight", lambda: xl.binary_cross_entropy_with_logits(Z, Z > 0, pos_weight=np.ones(2)), ValueError, r"pos_weight of shape \(2,\) cannot be broadcast to logits's shape \(2, 3\)"),
-    case("bce-logits-grad-pos-weight", lambda: xl.binary_cross_entropy_with_logits_grad(Z, Z > 0, pos_weight=np.ones(4)), ValueError, r"pos_weight of shape \(4,\) cannot be broadcast"),
+    case("bce-logits-weight", lambda: xl.binary_cross_entropy_with_logits(Z, (Z > 0).astype(float), weight=np.ones(2)), ValueError, r"weight of shape \(2,\) cannot be broadcast"),
+    case("bce-logits-pos-weight", lambda: xl.binary_cross_entropy_with_logits(Z, (Z > 0).astype(float), pos_weight=np.ones(2)), ValueError, r"pos_weight of shape \(2,\) cannot be broadcast to logits's shape \(2, 3\)"),
+    case("bce-logits-grad-pos-weight", lambda: xl.binary_cross_entropy_with_logits_grad(Z, (Z > 0).astype(float), pos_weight=np.ones(4)), ValueError, r"pos_weight of shape \(4,\) cannot be broadcast"),
 ]
 
 PROBABILITY_TARGET_WITH_IGNORE_INDEX = [

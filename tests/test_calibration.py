@@ -65,9 +65,11 @@ def test_binary_ece_compares_probability_with_fraction_of_positives(rng):
     t = (rng.random(400) < p).astype(np.int64)
     ours = xl.expected_calibration_error(p, t, n_bins=10)
     assert ours == pytest.approx(torchmetrics_style_ece(p, t, 10), abs=1e-12)
-    # float 0/1 targets (lesson 04's BCE targets) and booleans are the same labels
+    # float 0/1 targets (lesson 04's BCE targets) are the same labels; booleans are refused
+    # (as everywhere in the package), with the fix in the message
     assert xl.expected_calibration_error(p, t.astype(float), n_bins=10) == ours
-    assert xl.expected_calibration_error(p, t.astype(bool), n_bins=10) == ours
+    with pytest.raises(TypeError, match=r"target is a boolean array.*target\.astype\(int\)"):
+        xl.expected_calibration_error(p, t.astype(bool), n_bins=10)
 
 
 def test_confidence_of_exactly_one_is_in_the_last_bin():

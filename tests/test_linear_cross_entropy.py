@@ -90,6 +90,45 @@ def test_float64_matches_torch_for_every_option(
         np.testing.assert_array_equal(got, expected)
 
 
+@pytest.mark.parametrize("with_bias", [True, False], ids=["bias", "no-bias"])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("label_smoothing", [0.0, 0.15, 1.0])
+@pytest.mark.parametrize("chunk_size", [None, 3])
+def test_class_weights_match_torchs_weight(
+    rng, tiny_tiles, with_bias, reduction, label_smoothing, chunk_size
+):
+    # torch's F.cross_entropy(weight=...), Liger's ce_weight: each row weighs w[y], the
+    # mean divides by the sum of those weights, and smoothing weighs each class by its own
+    h, w, y, b = problem(rng, ignore_every=4)
+    b = b if with_bias else None
+    ce_weight = rng.uniform(0.1, 3.0, w.shape[0])
+    ce_weight[1] = 0.0  # a class with weight 0 counts neither in the loss nor in the mean
+    kwargs = {"reduction": reduction, "label_smoothing": label_smoothing}
+    import torch
+
+    t_loss, t_grads = torch_linear_ce(h, w, y, b, weight=torch.from_numpy(ce_weight), **kwargs)
+    loss = xl.linear_cross_entropy(h, w, y, b, chunk_size=chunk_size, ce_weight=ce_weight, **kwargs)
+    out = xl.linear_cross_entropy_grad(
+        h, w, y, b, chunk_size=chunk_size, return_loss=True, ce_weight=ce_weight, **kwargs
+    )
+    assert_rel_close(loss, t_loss, RTOL64)
+    assert_rel_close(out[0], t_loss, RTOL64)
+    for got, expected in zip(out[1:], t_grads, strict=True):
+        assert_rel_close(got, expected, RTOL64)
+
+
+def test_class_weights_with_no_hidden_units_match_torch(rng):
+    import torch
+
+    h, w, y = np.zeros((6, 0)), np.zeros((4, 0)), np.array([0, 1, 3, 3, -100, 2])
+    b, ce_weight = rng.standard_normal(4), np.array([1.0, 2.0, 0.5, 3.0])
+    for kwargs in ({}, {"label_smoothing": 0.3}, {"reduction": "sum"}):
+        t_loss, t_grads = torch_linear_ce(h, w, y, b, weight=torch.from_numpy(ce_weight), **kwargs)
+        out = xl.linear_cross_entropy_grad(h, w, y, b, return_loss=True, ce_weight=ce_weight, **kwargs)
+        assert_rel_close(out[0], t_loss, RTOL64)
+        assert_rel_close(out[3], t_grads[2], RTOL64)
+
+
 def test_float64_matches_torch_at_default_tile_sizes(rng):
     # The real tile sizes, several tiles per row and the threads: V = 20,000, N = 1100.
     h, w, y, b = problem(rng, n=1100, hidden=16, classes=20000, ignore_every=7)
@@ -331,7 +370,7 @@ BAD_INPUT = [
     case("weight-inf", lambda: xl.linear_cross_entropy_grad(H2, np.full((4, 3), np.inf), Y2), ValueError, r"weight contains inf"),
     case("bias-minus-inf", lambda: xl.linear_cross_entropy(H2, W4, Y2, bias=[0, -np.inf, 0, 0]), ValueError, r"bias contains inf"),
     case("hidden-strings", lambda: xl.linear_cross_entropy([["a", "b", "c"]], W4, [0]), TypeError, r"hidden must be an array of real numbers"),
-    case("weight-empty", lambda: xl.linear_cross_entropy(H2, np.ones((0, 3)), Y2), ValueError, r"weight is empty"),
+    case("weight-empty", lambda: xl.linear_cross_entropy(H2, np.ones((0, 3)), Y2), ValueError, r"weight must have shape \(V, H\), one row of H numbers per class \(V >= 1\)"),
     case("reduction", lambda: xl.linear_cross_entropy(H2, W4, Y2, reduction="avg"), ValueError, r"reduction must be one of"),
     case("label-smoothing", lambda: xl.linear_cross_entropy_grad(H2, W4, Y2, label_smoothing=1.5), ValueError, r"label_smoothing must be in \[0, 1\]"),
     case("ignore-index-float", lambda: xl.linear_cross_entropy(H2, W4, Y2, ignore_index=1.5), TypeError, r"ignore_index must be an integer"),

@@ -131,7 +131,8 @@ def test_bits_per_char_is_the_mean_surprisal_and_alpha_zero_gives_inf_for_the_un
     raw = CharNGramModel(train, 1, 0.0, alphabet)
     assert raw.bits_per_char(held_out) == math.inf  # a pair the training text never has
     assert raw.bits_per_char(train) == pytest.approx(3.503038, abs=1e-6)  # finite on its own text
-    assert math.isnan(model.bits_per_char(""))
+    with pytest.raises(ValueError, match="text is empty"):  # a mean over nothing: refused
+        model.bits_per_char("")
     np.testing.assert_array_equal(add_alpha_surprisal([0, 1], [0, 2], 0.0, 3), [math.inf, 1.0])
 
 

@@ -144,3 +144,13 @@ def test_bad_values_are_refused(kwargs, error, words):
     for fn in (xl.linear_cross_entropy, xl.linear_cross_entropy_grad):
         with pytest.raises(error, match=words):
             fn(h, w, y, b, **kwargs)
+
+
+@pytest.mark.parametrize("options", [{"z_loss": 1e-4}, {"softcap": 30.0}])
+def test_class_weights_with_z_loss_or_softcap_are_refused_not_ignored(options):
+    rng = np.random.default_rng(0)
+    hidden, weight = rng.normal(size=(4, 3)), rng.normal(size=(5, 3))
+    target, ce_weight = np.array([0, 1, 2, 4]), np.array([1.0, 2.0, 0.5, 1.0, 3.0])
+    for fn in (xl.linear_cross_entropy, xl.linear_cross_entropy_grad):
+        with pytest.raises(ValueError, match="ce_weight cannot be combined"):
+            fn(hidden, weight, target, ce_weight=ce_weight, **options)

@@ -7,11 +7,14 @@ traceback from deep inside NumPy.
 What every array argument accepts (:func:`as_array`): anything ``np.asarray`` takes, and
 PyTorch tensors, also ones with ``requires_grad=True`` or on a GPU (their values are
 copied out; nothing is differentiated through them). Masked arrays with masked entries
-and ragged lists are rejected with a message that says what to do instead.
+and ragged lists are rejected with a message that says what to do instead. Where numbers
+are expected, boolean arrays are rejected too (:func:`check_not_bool`): PyTorch's losses
+refuse them, and reading ``True`` as 1 hides a mask passed for a probability.
 """
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -80,11 +83,33 @@ def as_array(x, name: str) -> np.ndarray:
         ) from exc
 
 
+def check_not_bool(arr: np.ndarray, name: str, what: str = "numbers") -> None:
+    """A boolean array where numbers are expected is refused, with the fix in the message."""
+    if arr.dtype.kind == "b":
+        fix = "int" if "integer" in what or "id" in what or "class" in what else "float"
+        raise TypeError(
+            f"{name} is a boolean array; expected {what}. If True and False mean 1 and 0, "
+            f"say so: pass {name}.astype({fix})"
+        )
+
+
+def as_int_array(x, name: str, what: str = "integers") -> np.ndarray:
+    """``x`` as an integer array (not bool, not float): class indices, token ids, symbols."""
+    arr = as_array(x, name)
+    check_not_bool(arr, name, what)
+    if arr.dtype.kind not in "iu":
+        raise TypeError(
+            f"{name} must hold {what}; got dtype {arr.dtype}"
+            + (" (a ragged list?)" if arr.dtype.kind == "O" else "")
+        )
+    return arr
+
+
 def compute_dtype(dtype: np.dtype) -> np.dtype:
     """The float type the math runs in for input of ``dtype``.
 
     float32 and float64 are kept; float16 is computed in float32 (as PyTorch does on the
-    CPU; NumPy has no fast float16 math); integers and booleans become float64.
+    CPU; NumPy has no fast float16 math); integers become float64.
     """
     if dtype == np.float32 or dtype == np.float16:
         return np.dtype(np.float32)
@@ -104,8 +129,9 @@ def as_real_array(x, name: str, *, allow_empty: bool = True, check_nan: bool = T
     carries it) passes ``check_nan=False`` and saves this pass over the input.
     """
     arr = as_array(x, name)
+    check_not_bool(arr, name)
     kind = arr.dtype.kind
-    if kind not in "biuf":
+    if kind not in "iuf":
         raise TypeError(
             f"{name} must be an array of real numbers; got dtype {arr.dtype}"
             + (" (a ragged list?)" if kind == "O" else "")
@@ -124,7 +150,7 @@ def as_real_array(x, name: str, *, allow_empty: bool = True, check_nan: bool = T
 def as_float_array(x, name: str, *, allow_empty: bool = False) -> np.ndarray:
     """Return ``x`` as a float32 or float64 array; reject NaN, non-numbers and empties.
 
-    Integer and boolean input becomes float64; float16 becomes float32 (NumPy has no fast
+    Integer input becomes float64 (booleans are refused); float16 becomes float32 (NumPy has no fast
     float16 math); float32 and float64 are kept as they are, never silently upcast.
     """
     return as_real_array(x, name, allow_empty=allow_empty)[0]
@@ -182,6 +208,15 @@ def sum_tolerance(dtype, n_terms: int = 1) -> float:
     return tol
 
 
+def stored_precision(arr: np.ndarray) -> np.dtype:
+    """float32 if every value of the float64 array ``arr`` is a float32 number, else its dtype."""
+    if arr.dtype == np.float64:
+        with np.errstate(over="ignore", invalid="ignore"):
+            if np.array_equal(arr.astype(np.float32).astype(np.float64), arr):
+                return np.dtype(np.float32)
+    return arr.dtype
+
+
 def check_distribution(arr: np.ndarray, name: str, axis: int, given_dtype=None) -> None:
     """``arr`` holds probabilities in [0, 1] that sum to 1 along ``axis``.
 
@@ -197,8 +232,14 @@ def check_distribution(arr: np.ndarray, name: str, axis: int, given_dtype=None) 
             )
         return  # an empty batch: no distribution to check
     sums = arr.sum(axis=axis, dtype=np.float64)
-    tol = sum_tolerance(arr.dtype if given_dtype is None else given_dtype, arr.shape[axis])
+    given = arr.dtype if given_dtype is None else np.dtype(given_dtype)
+    tol = sum_tolerance(given, arr.shape[axis])
     bad = np.abs(sums - 1.0) > tol
+    if np.any(bad) and given == np.float64 and stored_precision(arr) == np.float32:
+        # Numbers computed in float32 and upcast (torch.softmax of a float32 teacher, then
+        # .double()) sum to 1 only to float32's precision: they pass at its tolerance.
+        if not np.any(np.abs(sums - 1.0) > sum_tolerance(np.float32, arr.shape[axis])):
+            return
     if np.any(bad):
         worst = float(np.asarray(sums)[np.asarray(bad)].flat[0])
         where = ""
@@ -216,6 +257,21 @@ def check_axis(axis, ndim: int, name: str = "axis") -> int:
     if not -ndim <= axis < ndim:
         raise ValueError(f"{name}={axis} is out of range for an array with {ndim} dimension(s)")
     return int(axis) % ndim
+
+
+def is_finite_real(value) -> bool:
+    """A real number that is finite as a float (an int beyond float's range is not)."""
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:
+        return False
+
+
+def check_choice(value, name: str, choices: tuple) -> str:
+    """One of the strings ``choices`` (an array is refused here, not by ``in``'s truth value)."""
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{name} must be one of {choices}; got {value!r}")
+    return value
 
 
 def check_reduction(reduction) -> str:
@@ -316,6 +372,8 @@ def as_class_indices(
 def check_ignore_index(ignore_index) -> int:
     if isinstance(ignore_index, bool) or not isinstance(ignore_index, numbers.Integral):
         raise TypeError(f"ignore_index must be an integer; got {ignore_index!r}")
+    if not -(2**63) <= ignore_index < 2**63:
+        raise ValueError(f"ignore_index must fit in int64; got {ignore_index!r}")
     return int(ignore_index)
 
 

@@ -41,6 +41,7 @@ from __future__ import annotations
 import bz2
 import lzma
 import math
+import numbers
 import zlib
 
 __all__ = [
@@ -60,8 +61,48 @@ _QUARTER = 1 << (PRECISION - 2)
 MAX_TOTAL = _QUARTER
 
 
+def _check_model(model):
+    if not callable(getattr(model, "cumulative_frequencies", None)):
+        raise TypeError(
+            "model must be an object with a method cumulative_frequencies(history) (an "
+            f"xl.CharNGramModel, say); got {type(model).__name__}"
+        )
+    return model
+
+
+def _symbols(symbols) -> list[int]:
+    """The message as a list of Python ints: integers only (not bool, not float, not str)."""
+    if symbols is None or isinstance(symbols, str | bytes | numbers.Number):
+        raise TypeError(
+            f"symbols must be a sequence of integer symbol classes; got {symbols!r}"
+            + (" (use model.alphabet.encode(text))" if isinstance(symbols, str) else "")
+        )
+    try:
+        items = list(symbols)
+    except TypeError:
+        raise TypeError(
+            f"symbols must be a sequence of integer symbol classes; got {type(symbols).__name__}"
+        ) from None
+    out = []
+    for i, symbol in enumerate(items):
+        if isinstance(symbol, bool) or type(symbol).__name__ == "bool_" or not isinstance(
+            symbol, numbers.Integral
+        ):
+            raise TypeError(
+                f"symbols[{i}] must be an integer symbol class; got {symbol!r} "
+                f"({type(symbol).__name__})"
+            )
+        out.append(int(symbol))
+    return out
+
+
 def _frequencies(model, history, symbol=None):
     cum = model.cumulative_frequencies(history)
+    if len(cum) < 2 or cum[0] != 0:
+        raise ValueError(
+            "model.cumulative_frequencies must return V + 1 integers starting at 0; got "
+            f"{list(cum)[:5]!r}"
+        )
     total = cum[-1]
     if not 0 < total <= MAX_TOTAL:
         raise ValueError(f"the model's total frequency must be in [1, 2**{PRECISION - 2}]; got {total}")
@@ -119,6 +160,8 @@ def arithmetic_encode(symbols, model) -> bytes:
         7 bits of padding to a whole byte. The decoder must be told ``len(symbols)``
         (a real file would store it in a header of a few bytes).
     """
+    symbols = _symbols(symbols)
+    model = _check_model(model)
     out = _BitWriter()
     low, high, pending = 0, _TOP, 0
 
@@ -131,7 +174,6 @@ def arithmetic_encode(symbols, model) -> bytes:
 
     history = []
     for symbol in symbols:
-        symbol = int(symbol)
         cum, total = _frequencies(model, history, symbol)
         low, high = _narrow(low, high, cum, total, symbol)
         history.append(symbol)
@@ -162,8 +204,12 @@ def arithmetic_decode(code: bytes, n_symbols: int, model) -> list[int]:
     """
     if not isinstance(code, bytes | bytearray):
         raise TypeError(f"code must be bytes; got {type(code).__name__}")
-    if isinstance(n_symbols, bool) or not isinstance(n_symbols, int) or n_symbols < 0:
+    if isinstance(n_symbols, bool) or not isinstance(n_symbols, numbers.Integral):
+        raise TypeError(f"n_symbols must be an integer >= 0; got {n_symbols!r}")
+    if n_symbols < 0:
         raise ValueError(f"n_symbols must be an integer >= 0; got {n_symbols!r}")
+    n_symbols = int(n_symbols)
+    model = _check_model(model)
     bits = iter(int(b) for byte in code for b in format(byte, "08b"))
 
     def next_bit():
@@ -208,9 +254,10 @@ def ideal_code_length(symbols, model) -> float:
     No code can be shorter on average (Shannon); :func:`arithmetic_encode` is at most a few
     bits longer, for the whole message.
     """
+    symbols = _symbols(symbols)
+    model = _check_model(model)
     bits, history = 0.0, []
     for symbol in symbols:
-        symbol = int(symbol)
         cum, total = _frequencies(model, history, symbol)
         bits += math.log2(total) - math.log2(cum[symbol + 1] - cum[symbol])
         history.append(symbol)

@@ -13,8 +13,12 @@ Bayes' rule for a change of class priors). They take either
   (the reliability curve of meteorology and of ``sklearn.calibration``).
 
 This is torchmetrics' convention (``binary_calibration_error``, ``multiclass_calibration_error``):
-the same bins, and the same ECE. Probabilities go in, not logits: apply ``softmax`` or
-``sigmoid`` first.
+the same bins, and the same ECE, with one difference: a confidence of exactly 1.0 goes in
+the last bin, ``[1 - 1/n_bins, 1]``, as the continuous definition has it, while
+torchmetrics gives it a bin of its own (so ``expected_calibration_error([1.0, 0.9], [0, 1],
+n_bins=2)`` is 0.45 here and 0.55 in torchmetrics; 0.99999 gives 0.45 in both).
+Probabilities go in, not logits: apply ``softmax`` or ``sigmoid`` first. Samples whose
+target is ``ignore_index`` (default ``None``: none) are left out, as in torchmetrics.
 """
 
 from __future__ import annotations
@@ -25,11 +29,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._validation import (
+    as_array,
     as_float_array,
+    as_real_array,
+    check_choice,
     check_distribution,
     check_in_unit_interval,
+    check_not_bool,
     check_positive_scalar,
     check_reduction,
+    is_finite_real,
 )
 from .activations import log_softmax, softmax
 
@@ -50,44 +59,84 @@ STRATEGIES = ("uniform", "quantile")
 
 
 def _probabilities(probs):
-    """Probabilities as float64, shape (N,) (binary) or (N, C) (rows sum to 1)."""
-    p = as_float_array(probs, "probs").astype(np.float64)
+    """Probabilities as float64, shape (N,) (binary) or (N, C) (rows sum to 1).
+
+    The rows' sums are checked to the precision the numbers were given in (float16
+    probabilities sum to 1 within about 1e-3, not 1e-6).
+    """
+    p = as_real_array(probs, "probs")[0].astype(np.float64)
     if p.ndim not in (1, 2):
         raise ValueError(
             f"probs must have shape (N,) (binary: probability of class 1) or (N, C); got {p.shape}"
         )
-    if p.min() < 0 or p.max() > 1:
+    if p.size and (p.min() < 0 or p.max() > 1):
         raise ValueError(
             f"probs must hold probabilities in [0, 1]; got values in [{p.min():.4g}, "
             f"{p.max():.4g}] (logits? apply xl.softmax or xl.sigmoid first)"
         )
     if p.ndim == 2:
         try:
-            check_distribution(p, "probs", axis=1)
+            check_distribution(p, "probs", axis=1, given_dtype=as_array(probs, "probs").dtype)
         except ValueError as exc:
             raise ValueError(f"{exc} (rows of (N, C) probabilities are distributions)") from None
     return p
 
 
-def _targets(target, p):
-    """Integer class indices in [0, C), one per row of ``p`` (0/1 for binary)."""
-    t = np.asarray(target)
-    n = p.shape[0]
-    n_classes = 2 if p.ndim == 1 else p.shape[1]
-    if t.dtype.kind == "b":
-        t = t.astype(np.int64)
-    elif t.dtype.kind == "f" and p.ndim == 1 and np.isin(t, (0.0, 1.0)).all():
+def _check_ignore(ignore_index):
+    if ignore_index is None:
+        return None
+    if isinstance(ignore_index, bool) or not isinstance(ignore_index, numbers.Integral):
+        raise TypeError(f"ignore_index must be an integer or None; got {ignore_index!r}")
+    return int(ignore_index)
+
+
+def _targets(target, n, n_classes, ignore_index=None, binary_floats=False):
+    """Integer class indices in [0, C) (0/1 for binary), one per row, or ``ignore_index``.
+
+    Returns ``(t, keep)``: the indices, and a boolean mask of the rows that count (None
+    when every row does).
+    """
+    t = as_array(target, "target")
+    check_not_bool(t, "target", "integer class indices")
+    if t.dtype.kind == "f" and binary_floats and np.isin(t, (0.0, 1.0)).all():
         t = t.astype(np.int64)  # binary targets are often floats 0.0 / 1.0 (lesson 04)
     if t.dtype.kind not in "iu":
-        raise TypeError(f"target must hold integer class indices; got dtype {t.dtype}")
-    if t.shape != (n,):
-        raise ValueError(f"target must have shape ({n},), one class per row of probs; got {t.shape}")
-    if t.min() < 0 or t.max() >= n_classes:
-        raise ValueError(
-            f"target holds class {int(t.max() if t.max() >= n_classes else t.min())}, out of "
-            f"range for {n_classes} classes (expected 0 to {n_classes - 1})"
+        raise TypeError(
+            f"target must hold integer class indices; got dtype {t.dtype}"
+            + (" (a ragged list?)" if t.dtype.kind == "O" else "")
         )
-    return t.astype(np.int64)
+    if t.shape != (n,):
+        raise ValueError(f"target must have shape ({n},), one class per row; got {t.shape}")
+    keep = None
+    if ignore_index is not None:
+        keep = t != ignore_index
+        if keep.all():
+            keep = None
+    checked = t if keep is None else t[keep]
+    if checked.size:
+        # compared in the array's own type: a uint64 near 2**64 cannot wrap to a valid class
+        bad = (checked < 0) | (checked >= n_classes)
+        if bad.any():
+            value = checked[bad].flat[0]
+            allowed = f"0 to {n_classes - 1}"
+            if ignore_index is not None:
+                allowed += f", or ignore_index={ignore_index}"
+            raise ValueError(
+                f"target holds class {value}, out of range for {n_classes} classes "
+                f"(expected {allowed})"
+            )
+    return np.where(keep, t, 0).astype(np.int64) if keep is not None else t.astype(np.int64), keep
+
+
+def _inputs(probs, target, ignore_index):
+    """Validated ``(p, t)`` of the rows that count."""
+    p = _probabilities(probs)
+    ignore_index = _check_ignore(ignore_index)
+    n_classes = 2 if p.ndim == 1 else p.shape[1]
+    t, keep = _targets(target, p.shape[0], n_classes, ignore_index, binary_floats=p.ndim == 1)
+    if keep is not None:
+        p, t = p[keep], t[keep]
+    return p, t
 
 
 def _confidence_and_hit(p, t):
@@ -98,8 +147,8 @@ def _confidence_and_hit(p, t):
 
 
 def _check_bins(n_bins) -> int:
-    if isinstance(n_bins, bool) or not isinstance(n_bins, numbers.Integral) or n_bins < 1:
-        raise ValueError(f"n_bins must be a positive integer; got {n_bins!r}")
+    if isinstance(n_bins, bool) or not isinstance(n_bins, numbers.Integral) or not 1 <= n_bins <= 10**7:
+        raise ValueError(f"n_bins must be a positive integer (at most 10**7); got {n_bins!r}")
     return int(n_bins)
 
 
@@ -139,7 +188,7 @@ class ReliabilityBins:
         return self.accuracy - self.confidence
 
 
-def reliability_bins(probs, target, n_bins=15, strategy="uniform"):
+def reliability_bins(probs, target, n_bins=15, strategy="uniform", ignore_index=None):
     r"""Group predictions by confidence; per bin, mean confidence and accuracy.
 
     Parameters
@@ -153,6 +202,8 @@ def reliability_bins(probs, target, n_bins=15, strategy="uniform"):
     strategy : {"uniform", "quantile"}, optional
         ``"uniform"``: bins of equal width on [0, 1]. ``"quantile"``: bins of equal mass,
         ``N / n_bins`` predictions each (sorted by confidence), so no bin is empty.
+    ignore_index : int, optional
+        Samples whose target equals it are left out (torchmetrics' ``ignore_index``).
 
     Returns
     -------
@@ -166,6 +217,10 @@ def reliability_bins(probs, target, n_bins=15, strategy="uniform"):
     .. math:: \mathrm{conf}(B_k) = \frac{1}{|B_k|}\sum_{i \in B_k} c_i, \qquad
               \mathrm{acc}(B_k) = \frac{1}{|B_k|}\sum_{i \in B_k} h_i.
 
+    A confidence of exactly 1.0 falls in the last bin, ``[1 - 1/n_bins, 1]``. torchmetrics
+    puts it in a bin of its own instead, so its ECE differs when some confidences are
+    exactly 1 (``[1.0, 0.9]`` with targets ``[0, 1]`` and 2 bins: 0.45 here, 0.55 there).
+
     Examples
     --------
     >>> q = np.array([[0.9, 0.1], [0.8, 0.2], [0.3, 0.7], [0.4, 0.6]])
@@ -173,11 +228,9 @@ def reliability_bins(probs, target, n_bins=15, strategy="uniform"):
     >>> bins.count.tolist(), bins.accuracy[2:].tolist()
     ([0, 0, 2, 2], [1.0, 0.5])
     """
-    p = _probabilities(probs)
-    t = _targets(target, p)
+    p, t = _inputs(probs, target, ignore_index)
     n_bins = _check_bins(n_bins)
-    if strategy not in STRATEGIES:
-        raise ValueError(f"strategy must be one of {STRATEGIES}; got {strategy!r}")
+    strategy = check_choice(strategy, "strategy", STRATEGIES)
     conf, hit = _confidence_and_hit(p, t)
     if strategy == "uniform":
         edges = np.linspace(0.0, 1.0, n_bins + 1)
@@ -200,12 +253,12 @@ def reliability_bins(probs, target, n_bins=15, strategy="uniform"):
     return ReliabilityBins(edges, count, confidence, accuracy)
 
 
-def expected_calibration_error(probs, target, n_bins=15, strategy="uniform"):
+def expected_calibration_error(probs, target, n_bins=15, strategy="uniform", ignore_index=None):
     r"""Expected calibration error: the bins' mean gap between confidence and accuracy.
 
     Parameters
     ----------
-    probs, target, n_bins, strategy
+    probs, target, n_bins, strategy, ignore_index
         As in :func:`reliability_bins`.
 
     Returns
@@ -223,6 +276,10 @@ def expected_calibration_error(probs, target, n_bins=15, strategy="uniform"):
     bin's accuracy does not cancel inside ``|...|``). Compare ECEs only with the same bins
     and similar sample sizes, and read them next to a proper score (NLL, Brier).
 
+    It is torchmetrics' ECE (``calibration_error``, ``norm="l1"``) except for confidences
+    of exactly 1.0, which torchmetrics bins on their own (see :func:`reliability_bins`):
+    ``expected_calibration_error([1.0, 0.9], [0, 1], n_bins=2)`` is 0.45 here, 0.55 there.
+
     Examples
     --------
     >>> q = np.array([[0.9, 0.1], [0.8, 0.2], [0.3, 0.7], [0.4, 0.6]])
@@ -231,12 +288,12 @@ def expected_calibration_error(probs, target, n_bins=15, strategy="uniform"):
     >>> expected_calibration_error([0.5, 0.5], [0, 1])  # binary: half of the "50 %" are 1
     0.0
     """
-    bins = reliability_bins(probs, target, n_bins, strategy)
+    bins = reliability_bins(probs, target, n_bins, strategy, ignore_index)
     full = bins.count > 0
     return float(np.sum(bins.weight[full] * np.abs(bins.gap[full])))
 
 
-def brier_score(probs, target, reduction="mean"):
+def brier_score(probs, target, reduction="mean", ignore_index=None):
     r"""The Brier score: squared distance between the predicted and the one-hot truth.
 
     Parameters
@@ -247,6 +304,8 @@ def brier_score(probs, target, reduction="mean"):
         The true classes (0/1 for binary).
     reduction : {"mean", "sum", "none"}, optional
         Average over the samples, add them up, or return one score per sample.
+    ignore_index : int, optional
+        Samples whose target equals it are left out (``"none"``: their score is 0).
 
     Returns
     -------
@@ -271,16 +330,21 @@ def brier_score(probs, target, reduction="mean"):
     """
     reduction = check_reduction(reduction)
     p = _probabilities(probs)
-    t = _targets(target, p)
+    n_classes = 2 if p.ndim == 1 else p.shape[1]
+    t, keep = _targets(target, p.shape[0], n_classes, _check_ignore(ignore_index), p.ndim == 1)
     if p.ndim == 1:
         per_sample = (p - t) ** 2
     else:
         onehot = np.zeros_like(p)
         onehot[np.arange(p.shape[0]), t] = 1.0
         per_sample = ((p - onehot) ** 2).sum(axis=1)
+    if keep is not None:
+        per_sample[~keep] = 0.0
     if reduction == "none":
         return per_sample
-    return float(per_sample.sum() if reduction == "sum" else per_sample.mean())
+    n = per_sample.size if keep is None else int(keep.sum())
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return float(per_sample.sum() if reduction == "sum" else per_sample.sum() / np.float64(n))
 
 
 # --------------------------------------------------------------- temperature
@@ -291,24 +355,36 @@ def _two_class_logits(z):
     return np.stack([np.zeros_like(z), z], axis=1)
 
 
-def _logits_and_targets(logits, target):
+def _logits_and_targets(logits, target, ignore_index=None):
     z = as_float_array(logits, "logits").astype(np.float64)
     if z.ndim not in (1, 2):
         raise ValueError(f"logits must have shape (N, C), or (N,) for binary logits; got {z.shape}")
     if not np.isfinite(z).all():
         raise ValueError("logits must be finite to fit a temperature")
-    t = np.asarray(target)
-    if z.ndim == 1:
-        if t.dtype.kind == "f" and np.isin(t, (0.0, 1.0)).all():
-            t = t.astype(np.int64)
+    binary = z.ndim == 1
+    if binary:
         z = _two_class_logits(z)
-    if t.dtype.kind not in "iu":
-        raise TypeError(f"target must hold integer class indices; got dtype {t.dtype}")
-    if t.shape != (z.shape[0],):
-        raise ValueError(f"target must have shape ({z.shape[0]},); got {t.shape}")
-    if t.min() < 0 or t.max() >= z.shape[1]:
-        raise ValueError(f"target holds a class out of range for {z.shape[1]} classes")
-    return z, t.astype(np.int64)
+    t, keep = _targets(target, z.shape[0], z.shape[1], _check_ignore(ignore_index), binary)
+    if keep is not None:
+        z, t = z[keep], t[keep]
+    return z, t
+
+
+def _check_fit_options(bounds, tol, max_iter):
+    if isinstance(bounds, str) or not isinstance(bounds, tuple | list | np.ndarray) or len(bounds) != 2:
+        raise TypeError(f"bounds must be a pair (low, high) of temperatures; got {bounds!r}")
+    lo_T, hi_T = (check_positive_scalar(b, "bounds") for b in bounds)
+    if not lo_T < hi_T:
+        raise ValueError(f"bounds must be (low, high) with low < high; got {tuple(bounds)}")
+    if isinstance(tol, bool) or not isinstance(tol, numbers.Real):
+        raise TypeError(f"tol must be a real number >= 0; got {tol!r}")
+    if not (is_finite_real(tol) and tol >= 0):
+        raise ValueError(f"tol must be a finite number >= 0; got {tol!r}")
+    if isinstance(max_iter, bool) or not isinstance(max_iter, numbers.Integral):
+        raise TypeError(f"max_iter must be a positive integer; got {max_iter!r}")
+    if max_iter < 1:
+        raise ValueError(f"max_iter must be a positive integer (Newton steps); got {max_iter}")
+    return lo_T, hi_T, float(tol), int(max_iter)
 
 
 def _nll_slope(beta, z, t):
@@ -321,7 +397,9 @@ def _nll_slope(beta, z, t):
     return slope, curvature
 
 
-def fit_temperature(logits, target, bounds=(0.01, 100.0), tol=1e-12, max_iter=200):
+def fit_temperature(
+    logits, target, bounds=(0.01, 100.0), tol=1e-12, max_iter=200, ignore_index=None
+):
     r"""The temperature :math:`T` that minimises the mean NLL of ``softmax(logits / T)``.
 
     Parameters
@@ -336,7 +414,9 @@ def fit_temperature(logits, target, bounds=(0.01, 100.0), tol=1e-12, max_iter=20
     tol : float, optional
         Relative tolerance on :math:`\beta = 1/T`.
     max_iter : int, optional
-        Newton/bisection steps at most.
+        Newton/bisection steps at most (>= 1).
+    ignore_index : int, optional
+        Samples whose target equals it are left out.
 
     Returns
     -------
@@ -368,10 +448,15 @@ def fit_temperature(logits, target, bounds=(0.01, 100.0), tol=1e-12, max_iter=20
     >>> categorical_cross_entropy(z / T, y) < categorical_cross_entropy(z, y)
     True
     """
-    z, t = _logits_and_targets(logits, target)
-    lo_T, hi_T = (check_positive_scalar(b, "bounds") for b in bounds)
-    if not lo_T < hi_T:
-        raise ValueError(f"bounds must be (low, high) with low < high; got {bounds}")
+    lo_T, hi_T, tol, max_iter = _check_fit_options(bounds, tol, max_iter)
+    z, t = _logits_and_targets(logits, target, ignore_index)
+    if z.shape[1] < 2:
+        raise ValueError(
+            f"logits has {z.shape[1]} class(es); a temperature needs at least 2 (with one "
+            "class softmax is 1 whatever T is; binary logits have shape (N,))"
+        )
+    if z.shape[0] == 0:
+        raise ValueError("fit_temperature needs at least one sample (that is not ignored)")
     b_lo, b_hi = 1.0 / hi_T, 1.0 / lo_T
     slope_lo, _ = _nll_slope(b_lo, z, t)
     if slope_lo >= 0:
@@ -461,15 +546,17 @@ def correct_prior(probs, train_prior, new_prior):
     return unnormalised / total
 
 
-def temperature_nll(logits, target, temperatures):
+def temperature_nll(logits, target, temperatures, ignore_index=None):
     """The mean NLL of ``softmax(logits / T)`` for each ``T`` of ``temperatures``.
+
+    Samples whose target equals ``ignore_index`` (default None: none) are left out.
 
     Examples
     --------
     >>> temperature_nll([[2.0, 0.0]], [0], [1.0, 2.0]).round(4)
     array([0.1269, 0.3133])
     """
-    z, t = _logits_and_targets(logits, target)
+    z, t = _logits_and_targets(logits, target, ignore_index)
     temps = as_float_array(temperatures, "temperatures").astype(np.float64).ravel()
     if (temps <= 0).any():
         raise ValueError("temperatures must be > 0")

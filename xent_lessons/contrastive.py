@@ -269,6 +269,13 @@ def correlated_gaussians(n, rho, dim=1, seed=0):
     n = _check_count(n, "n")
     rho = _check_rho(rho)
     dim = _check_count(dim, "dim")
+    if not isinstance(seed, np.random.Generator) and (
+        isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0
+    ):
+        raise TypeError(
+            f"seed must be an integer >= 0 or a numpy.random.Generator (every random source "
+            f"seeded); got {seed!r}"
+        )
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     x = rng.standard_normal((n, dim))
     y = rho * x + np.sqrt(1 - rho**2) * rng.standard_normal((n, dim))

@@ -15,10 +15,14 @@ first, the teacher's probabilities second) and its reductions.
 
 from __future__ import annotations
 
+import math
+import numbers
+
 import numpy as np
 
 from ._validation import (
     as_float_array,
+    check_bool,
     check_in_unit_interval,
     check_positive_scalar,
     check_same_shape,
@@ -39,7 +43,7 @@ KL_REDUCTIONS = ("none", "batchmean", "sum", "mean")
 
 
 def _check_kl_reduction(reduction) -> str:
-    if reduction not in KL_REDUCTIONS:
+    if not isinstance(reduction, str) or reduction not in KL_REDUCTIONS:
         raise ValueError(f"reduction must be one of {KL_REDUCTIONS}; got {reduction!r}")
     return reduction
 
@@ -50,9 +54,9 @@ def _reduce_kl(pointwise: np.ndarray, reduction: str):
     total = float(pointwise.sum(dtype=np.float64))
     if reduction == "sum":
         return total
-    if reduction == "batchmean":
-        return total / (pointwise.shape[0] if pointwise.ndim else 1)
-    return total / pointwise.size  # "mean": over every element, N * C of them (not the KL)
+    n = (pointwise.shape[0] if pointwise.ndim else 1) if reduction == "batchmean" else pointwise.size
+    # "mean": over every element, N * C of them (not the KL); an empty batch gives NaN (0 / 0)
+    return total / n if n else float("nan")
 
 
 def kl_div(input, target, reduction="mean", log_target=False):
@@ -96,19 +100,20 @@ def kl_div(input, target, reduction="mean", log_target=False):
     0.255413
     """
     reduction = _check_kl_reduction(reduction)
-    log_q = as_float_array(input, "input")
-    if np.isposinf(log_q).any() or log_q.max() > 0:
+    log_target = check_bool(log_target, "log_target")
+    log_q = as_float_array(input, "input", allow_empty=True)
+    if log_q.size and (np.isposinf(log_q).any() or log_q.max() > 0):
         raise ValueError(
             "input must hold log-probabilities (<= 0), e.g. log_softmax(student_logits); got "
             f"a value of {log_q.max():.4g} (probabilities or logits instead of log-probabilities?)"
         )
-    tgt = as_float_array(target, "target")
+    tgt = as_float_array(target, "target", allow_empty=True)
     check_same_shape(log_q, tgt, "input", "target")
     dtype = np.result_type(log_q, tgt)
     log_q, tgt = log_q.astype(dtype, copy=False), tgt.astype(dtype, copy=False)
     with np.errstate(divide="ignore", invalid="ignore"):
         if log_target:
-            if tgt.max() > 0:
+            if tgt.size and tgt.max() > 0:
                 raise ValueError("with log_target=True, target must hold log-probabilities (<= 0)")
             p = np.exp(tgt)
             pointwise = np.where(p == 0, 0.0, p * (tgt - log_q))
@@ -132,6 +137,20 @@ def _student_teacher(student_logits, teacher_logits):
             raise ValueError(f"{name} must be finite")
     dtype = np.result_type(s, t)
     return s.astype(dtype, copy=False), t.astype(dtype, copy=False)
+
+
+# T**2 multiplies the loss: above this it would overflow even a loss of 1
+_MAX_TEMPERATURE = 1e150
+
+
+def _check_temperature(temperature) -> float:
+    T = check_positive_scalar(temperature, "temperature")
+    if T > _MAX_TEMPERATURE:
+        raise ValueError(
+            f"temperature must be at most {_MAX_TEMPERATURE:g} (the loss is multiplied by "
+            f"T**2); got {T!r}"
+        )
+    return T
 
 
 def distillation_loss(student_logits, teacher_logits, temperature=1.0, reduction="batchmean"):
@@ -165,7 +184,7 @@ def distillation_loss(student_logits, teacher_logits, temperature=1.0, reduction
     >>> distillation_loss(t, t, temperature=4.0)   # the student equals the teacher
     0.0
     """
-    T = check_positive_scalar(temperature, "temperature")
+    T = _check_temperature(temperature)
     reduction = _check_kl_reduction(reduction)
     s, t = _student_teacher(student_logits, teacher_logits)
     # The teacher's log-probabilities come straight from log_softmax (log_target=True), so a
@@ -174,6 +193,8 @@ def distillation_loss(student_logits, teacher_logits, temperature=1.0, reduction
     kl = kl_div(log_softmax(s, axis=1, temperature=T), log_p, reduction, log_target=True)
     if reduction == "none":
         return kl * T**2
+    if np.isnan(kl):
+        return kl  # an empty batch's mean
     return float(max(kl, 0.0) * T**2)  # a sum of KLs is >= 0; rounding can dip a hair below
 
 
@@ -214,13 +235,14 @@ def distillation_loss_grad(
     >>> distillation_loss_grad(s, t, temperature=1.0).round(4)
     array([[-0.3808,  0.3808]])
     """
-    T = check_positive_scalar(temperature, "temperature")
+    T = _check_temperature(temperature)
     reduction = _check_kl_reduction(reduction)
+    return_loss = check_bool(return_loss, "return_loss")
     s, t = _student_teacher(student_logits, teacher_logits)
     grad = T * (softmax(s, axis=1, temperature=T) - softmax(t, axis=1, temperature=T))
-    if reduction == "batchmean":
+    if reduction == "batchmean" and s.shape[0]:
         grad = grad / s.shape[0]
-    elif reduction == "mean":
+    elif reduction == "mean" and s.size:
         grad = grad / s.size
     grad = grad.astype(s.dtype, copy=False)
     if return_loss:
@@ -247,6 +269,8 @@ def gaussian_on_grid(x, mean, std):
     if x.ndim != 1:
         raise ValueError(f"x must be a 1-D grid of points; got shape {x.shape}")
     std = check_positive_scalar(std, "std")
+    if isinstance(mean, bool) or not isinstance(mean, numbers.Real) or not math.isfinite(float(mean)):
+        raise TypeError(f"mean must be a finite real number; got {mean!r}")
     log_w = -((x - float(mean)) ** 2) / (2 * std**2)
     return softmax(log_w)
 

@@ -42,11 +42,11 @@ def _check_alpha_gamma(alpha, gamma):
 
 
 def _inputs(inputs, targets):
-    x = as_float_array(inputs, "inputs")
-    t = as_float_array(targets, "targets")
+    x = as_float_array(inputs, "inputs", allow_empty=True)
+    t = as_float_array(targets, "targets", allow_empty=True)
     check_same_shape(x, t, "inputs", "targets")
     check_in_unit_interval(t, "targets")
-    if np.isposinf(x).any():
+    if x.size and np.isposinf(x).any():
         raise ValueError("inputs contains +inf; expected finite logits or -inf")
     return x, t.astype(x.dtype, copy=False)
 
@@ -67,7 +67,9 @@ def _reduce(values, reduction):
     if reduction == "none":
         return values
     total = float(values.sum(dtype=np.float64))
-    return total if reduction == "sum" else total / values.size
+    if reduction == "sum":
+        return total
+    return total / values.size if values.size else float("nan")  # empty batch: NaN, as torch
 
 
 def sigmoid_focal_loss(inputs, targets, alpha=0.25, gamma=2.0, reduction="none"):
@@ -169,8 +171,13 @@ def sigmoid_focal_loss_grad(inputs, targets, alpha=0.25, gamma=2.0, reduction="n
     with np.errstate(invalid="ignore", divide="ignore"):
         # sigma(x) sigma(-x) / w: p_t for a hard target; 1 in its limit w -> 0
         ratio = np.where(w > 0, sig * sig_neg / np.where(w > 0, w, 1), 1.0)
+        # ratio == 0 only at x = -inf (or +inf): there ce grows like |x| while ratio
+        # shrinks like exp(-|x|), so the product's limit is 0 (the gradient at -inf, t = 1,
+        # is -alpha, the limit of what finite logits give)
         modulating = np.where(
-            (ce == 0) | (w_gamma == 0), 0, gamma * ce * w_gamma * ratio * (1 - 2 * t)
+            (ce == 0) | (w_gamma == 0) | (ratio == 0),
+            0,
+            gamma * ce * w_gamma * ratio * (1 - 2 * t),
         )
     grad = _alpha_t(alpha, t) * ((sig - t) * w_gamma + modulating)
     grad = np.asarray(grad, dtype=x.dtype)

@@ -32,8 +32,11 @@ import numpy as np
 
 from . import _linear_chunks
 from ._validation import (
+    as_array,
     as_class_indices,
     as_float_array,
+    check_bool,
+    check_finite,
     check_ignore_index,
     check_reduction,
     check_unit_scalar,
@@ -121,6 +124,8 @@ class _Batch:
     hidden_shape: tuple
     reduction: str
     smoothing: float
+    row_weight: np.ndarray | None = None  # (n,) ce_weight[target] of the rows that count
+    class_weight: np.ndarray | None = None  # (V,) ce_weight
 
     @property
     def n_classes(self) -> int:
@@ -131,7 +136,16 @@ class _Batch:
         """What each row's loss is multiplied by: 1 / (rows that count) for the mean."""
         if self.reduction != "mean":
             return 1.0
+        if self.row_weight is not None:  # torch: the mean divides by the rows' weights' sum
+            total = float(self.row_weight.sum(dtype=np.float64))
+            return 1.0 / total if total else 0.0
         return 1.0 / self.h.shape[0] if self.h.shape[0] else 0.0
+
+    @property
+    def mean_denominator(self) -> float:
+        if self.row_weight is not None:
+            return float(self.row_weight.sum(dtype=np.float64))
+        return float(self.h.shape[0])
 
 
 def _check_finite(x: np.ndarray, name: str) -> None:
@@ -149,15 +163,15 @@ def _check_chunk_size(chunk_size):
     return int(chunk_size)
 
 
-def _batch(hidden, weight, target, bias, ignore_index, reduction, label_smoothing):
+def _batch(hidden, weight, target, bias, ignore_index, reduction, label_smoothing, ce_weight=None):
     reduction = check_reduction(reduction)
     smoothing = check_unit_scalar(label_smoothing, "label_smoothing")
     ignore_index = check_ignore_index(ignore_index)
-    w = as_float_array(weight, "weight")
-    if w.ndim != 2:
+    w = as_float_array(weight, "weight", allow_empty=True)
+    if w.ndim != 2 or w.shape[0] == 0:
         raise ValueError(
-            f"weight must have shape (V, H), one row of H numbers per class; got {w.ndim} "
-            f"dimension(s) {w.shape}"
+            f"weight must have shape (V, H), one row of H numbers per class (V >= 1); got "
+            f"{w.ndim} dimension(s) {w.shape}"
         )
     n_classes, n_hidden = w.shape
     h = as_float_array(hidden, "hidden", allow_empty=True)
@@ -176,14 +190,14 @@ def _batch(hidden, weight, target, bias, ignore_index, reduction, label_smoothin
         _check_finite(x, name)
     # The dtype that hidden @ weight.T + bias has in NumPy (float16 was made float32).
     dtype = np.result_type(*arrays)
-    if np.asarray(target).dtype.kind == "f":
+    t = as_array(target, "target")  # refuses masked entries and ragged lists
+    if t.dtype.kind == "f":
         raise TypeError(
             "target must hold integer class indices; linear_cross_entropy does not take class "
             "probabilities (an (N, V) target is as large as the logits it avoids: use "
             "categorical_cross_entropy(hidden @ weight.T + bias, target) for those)"
         )
     batch_shape = h.shape[:-1]
-    t = np.asarray(target)
     if t.shape != batch_shape:
         raise ValueError(
             f"target must have shape {batch_shape}, one class index per row of hidden "
@@ -197,6 +211,17 @@ def _batch(hidden, weight, target, bias, ignore_index, reduction, label_smoothin
     if not valid.all():
         rows = np.flatnonzero(valid)
         h2, t = h2[rows], t[rows]
+    cw = row_weight = None
+    if ce_weight is not None:
+        cw = as_float_array(ce_weight, "ce_weight").astype(dtype, copy=False)
+        if cw.shape != (n_classes,):
+            raise ValueError(
+                f"ce_weight must have shape ({n_classes},), one weight per class; got {cw.shape}"
+            )
+        check_finite(cw, "ce_weight")
+        if cw.min() < 0:
+            raise ValueError(f"ce_weight must hold weights >= 0; got {float(cw.min())!r}")
+        row_weight = cw[t]
     return _Batch(
         h=np.ascontiguousarray(h2, dtype=dtype),
         weight=np.ascontiguousarray(w, dtype=dtype),
@@ -208,6 +233,8 @@ def _batch(hidden, weight, target, bias, ignore_index, reduction, label_smoothin
         hidden_shape=h.shape,
         reduction=reduction,
         smoothing=smoothing,
+        row_weight=row_weight,
+        class_weight=cw,
     )
 
 
@@ -234,7 +261,18 @@ def _loss(batch: _Batch, stats):
     # -log softmax(z)[y] = log_sum - (z_y - max): rounded as torch's log_softmax rounds it.
     per_row = log_sum - (_target_logits(batch) - row_max)
     eps = batch.smoothing
-    if eps > 0:
+    if batch.row_weight is not None:
+        per_row = per_row * batch.row_weight
+        if eps > 0:
+            # torch: the smoothing term weighs each class too, sum_c w_c (lse - z_c) / V
+            # = W_tot lse - (h . (w W) + w . b), W_tot = sum_c w_c
+            w = batch.class_weight
+            weighted_z = batch.h @ (w @ batch.weight)
+            if batch.bias is not None:
+                weighted_z = weighted_z + w @ batch.bias
+            smooth = w.sum() * (row_max + log_sum) - weighted_z
+            per_row = (1 - eps) * per_row + (eps / batch.n_classes) * smooth
+    elif eps > 0:
         # The loss against the uniform distribution: sum_c (lse - z_c) / V, as
         # V * log_sum + sum_c (max - z_c): two terms >= 0, nothing cancels.
         smooth = batch.n_classes * log_sum + shift_sum
@@ -250,13 +288,25 @@ def _loss(batch: _Batch, stats):
     if batch.reduction == "sum":
         return total
     with np.errstate(invalid="ignore", divide="ignore"):
-        return float(np.float64(total) / np.float64(per_row.size))  # 0 / 0 = NaN, as torch
+        return float(np.float64(total) / np.float64(batch.mean_denominator))  # 0 / 0 = NaN, as torch
 
 
 def _scales(batch: _Batch):
     """``(row_scale, target_scale, offset_scale)`` of each row's logit gradient."""
     n = batch.h.shape[0]
     eps = batch.smoothing
+    if batch.row_weight is not None:
+        # g = s [(1 - eps) w_y (softmax - onehot) + eps / V (W_tot softmax - w)]; the last
+        # term, -s eps / V * w per class, is added afterwards (see _weighted_offset)
+        wy = batch.row_weight.astype(batch.h.dtype, copy=False)
+        target_scale = ((1 - eps) * batch.per_row * wy).astype(batch.h.dtype)
+        row_scale = target_scale
+        if eps > 0:
+            total = float(batch.class_weight.sum(dtype=np.float64))
+            row_scale = (target_scale + eps / batch.n_classes * batch.per_row * total).astype(
+                batch.h.dtype
+            )
+        return row_scale, target_scale, None
     target_scale = np.full(n, (1 - eps) * batch.per_row, batch.h.dtype)
     offset_scale = None
     row_scale = target_scale
@@ -264,6 +314,37 @@ def _scales(batch: _Batch):
         offset_scale = np.full(n, eps / batch.n_classes * batch.per_row, batch.h.dtype)
         row_scale = np.full(n, batch.per_row, batch.h.dtype)  # (1 - eps) + V * eps / V
     return row_scale, target_scale, offset_scale
+
+
+def _stats_without_hidden(batch: _Batch):
+    """``H = 0``: every row's logits are the bias (or zeros), so one row's stats serve all."""
+    n, dtype = batch.h.shape[0], batch.h.dtype
+    b = np.zeros(batch.n_classes, dtype) if batch.bias is None else batch.bias
+    m = b.max() if b.size else dtype.type(0)
+    return (
+        np.full(n, m, dtype),
+        np.full(n, np.log(np.exp(b - m).sum()), dtype),
+        np.full(n, (m - b).sum(), dtype),
+    )
+
+
+def _grads_without_hidden(batch: _Batch, row_scale, target_scale, offset_scale):
+    """``H = 0``: no ``d_hidden`` or ``d_weight`` to speak of; ``d_bias`` in closed form."""
+    stats = _stats_without_hidden(batch)
+    dtype = batch.h.dtype
+    d_h = np.zeros_like(batch.h)
+    d_weight = np.zeros_like(batch.weight)
+    d_bias = None
+    if batch.bias is not None:
+        b = batch.bias
+        q = np.exp(b - b.max())
+        q /= q.sum()
+        d_bias = float(np.sum(row_scale, dtype=np.float64)) * q
+        d_bias -= np.bincount(batch.target, weights=target_scale, minlength=batch.n_classes)
+        if offset_scale is not None:
+            d_bias -= float(np.sum(offset_scale, dtype=np.float64))
+        d_bias = d_bias.astype(dtype)
+    return stats, (d_h, d_weight, d_bias)
 
 
 def linear_cross_entropy(
@@ -275,6 +356,7 @@ def linear_cross_entropy(
     reduction="mean",
     label_smoothing=0.0,
     chunk_size=None,
+    ce_weight=None,
     z_loss=0.0,
     softcap=None,
 ):
@@ -306,6 +388,12 @@ def linear_cross_entropy(
     chunk_size : int, optional
         Rows of logits computed together (default: up to 1024 rows, with the classes in
         blocks of 4 MiB of logits).
+    ce_weight : array_like, optional
+        One weight >= 0 per class, shape ``(V,)``: torch's ``weight`` of
+        ``F.cross_entropy`` (Liger Kernel's ``ce_weight``; ``weight`` here is the layer's
+        matrix). Row ``i``'s loss is multiplied by ``ce_weight[target[i]]`` and the mean
+        divides by the sum of those weights, as in torch (with label smoothing, the
+        smoothing term weighs each class by its weight, as torch's does).
     z_loss : float, optional
         ``λ >= 0``: each row's loss gains ``λ · LSE(z_i)²``, which pulls the log-partition
         ``log Z = LSE(z)`` towards 0 (PaLM's z-loss; Liger Kernel's ``lse_square_scale``).
@@ -334,7 +422,10 @@ def linear_cross_entropy(
     :math:`M = \max(m, m')`, :math:`s \leftarrow s\,e^{m - M} + s'\,e^{m' - M}`; at the end
     :math:`\operatorname{LSE} = m + \log s`. Only one block of logits exists at a time.
     Hidden states with ``-inf`` entries, possible in ``categorical_cross_entropy``'s
-    logits, have no meaning here and are rejected like ``+inf``.
+    logits, have no meaning here and are rejected like ``+inf``. ``H = 0`` is allowed: the
+    logits are then the bias (or all 0, a loss of :math:`\log V`), as in torch. Targets
+    must be integers (not bool, not float, no masked entries: fill a masked target with
+    ``ignore_index``).
 
     With ``softcap`` or ``z_loss`` the loss is Liger Kernel's (``liger_cross_entropy_kernel``
     in ``src/liger_kernel/ops/cross_entropy.py``, called on each chunk of logits by
@@ -361,9 +452,14 @@ def linear_cross_entropy(
     """
     chunk_size = _check_chunk_size(chunk_size)
     z_loss, softcap = _check_z_loss_softcap(z_loss, softcap)
-    batch = _batch(hidden, weight, target, bias, ignore_index, reduction, label_smoothing)
+    batch = _batch(
+        hidden, weight, target, bias, ignore_index, reduction, label_smoothing, ce_weight
+    )
     if z_loss or softcap is not None:
+        _check_no_class_weight(batch)
         return _capped_loss_and_grads(batch, z_loss, softcap, chunk_size, want_grads=False)
+    if batch.h.shape[1] == 0:
+        return _loss(batch, _stats_without_hidden(batch))
     stats = _linear_chunks.forward_row_stats(
         batch.h, batch.weight, batch.bias, batch.smoothing > 0, chunk_size
     )
@@ -380,6 +476,7 @@ def linear_cross_entropy_grad(
     label_smoothing=0.0,
     chunk_size=None,
     return_loss=False,
+    ce_weight=None,
     z_loss=0.0,
     softcap=None,
 ):
@@ -391,13 +488,14 @@ def linear_cross_entropy_grad(
 
     Parameters
     ----------
-    hidden, weight, target, bias, ignore_index, reduction, label_smoothing, z_loss, softcap
+    hidden, weight, target, bias, ignore_index, reduction, label_smoothing, ce_weight, z_loss, softcap
         As in :func:`linear_cross_entropy`.
     chunk_size : int, optional
         Rows whose logits (and gradient) exist at once: the memory beyond the results is
         about ``chunk_size * V`` numbers. Default: 32 MiB of them (at least 8 rows).
     return_loss : bool, optional
-        Also return the loss, from the same pass (first in the tuple).
+        Also return the loss, from the same pass (first in the tuple). ``True`` or
+        ``False`` only.
 
     Returns
     -------
@@ -438,22 +536,38 @@ def linear_cross_entropy_grad(
     True
     """
     chunk_size = _check_chunk_size(chunk_size)
+    return_loss = check_bool(return_loss, "return_loss")
     z_loss, softcap = _check_z_loss_softcap(z_loss, softcap)
-    batch = _batch(hidden, weight, target, bias, ignore_index, reduction, label_smoothing)
+    batch = _batch(
+        hidden, weight, target, bias, ignore_index, reduction, label_smoothing, ce_weight
+    )
     if z_loss or softcap is not None:
+        _check_no_class_weight(batch)
         loss, grads = _capped_loss_and_grads(batch, z_loss, softcap, chunk_size, want_grads=True)
         return (loss, *grads) if return_loss else grads
     row_scale, target_scale, offset_scale = _scales(batch)
-    stats, (d_h, d_weight, d_bias) = _linear_chunks.fused_row_stats_and_grads(
-        batch.h,
-        batch.weight,
-        batch.bias,
-        batch.target,
-        row_scale,
-        target_scale,
-        offset_scale,
-        chunk_size,
-    )
+    if batch.h.shape[1] == 0:
+        stats, (d_h, d_weight, d_bias) = _grads_without_hidden(batch, row_scale, target_scale, offset_scale)
+    else:
+        stats, (d_h, d_weight, d_bias) = _linear_chunks.fused_row_stats_and_grads(
+            batch.h,
+            batch.weight,
+            batch.bias,
+            batch.target,
+            row_scale,
+            target_scale,
+            offset_scale,
+            chunk_size,
+        )
+    if batch.class_weight is not None and batch.smoothing > 0 and batch.h.shape[0]:
+        # the smoothing term's -s eps / V * w_c, the same for every row that counts: a
+        # rank-one correction of the three gradients
+        c = batch.per_row * batch.smoothing / batch.n_classes
+        w = batch.class_weight
+        d_h -= (c * (w @ batch.weight)).astype(d_h.dtype)
+        d_weight -= (c * np.outer(w, batch.h.sum(axis=0))).astype(d_weight.dtype)
+        if d_bias is not None:
+            d_bias -= (c * batch.h.shape[0] * w).astype(d_bias.dtype)
     if batch.rows is not None:  # ignored rows get no gradient
         full = np.zeros((batch.n_rows, d_h.shape[1]), d_h.dtype)
         full[batch.rows] = d_h
@@ -482,6 +596,15 @@ def _check_z_loss_softcap(z_loss, softcap):
             raise ValueError(f"softcap must be None or a finite number > 0 (the cap c); got {softcap}")
         softcap = float(softcap)
     return float(z_loss), softcap
+
+
+def _check_no_class_weight(batch: _Batch) -> None:
+    """The z-loss and soft-cap path has no class weights yet: refuse, never ignore them."""
+    if batch.class_weight is not None:
+        raise ValueError(
+            "ce_weight cannot be combined with z_loss or softcap yet; "
+            "use one or the other (or categorical_cross_entropy on the logits)"
+        )
 
 
 def _capped_loss_and_grads(batch: _Batch, z_loss: float, softcap, chunk_size, want_grads: bool):

@@ -37,6 +37,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from ._validation import as_float_array
 from .corpus import Alphabet
 
 __all__ = ["CharNGramModel", "add_alpha_surprisal", "bits_per_char_by_order"]
@@ -98,8 +99,19 @@ def add_alpha_surprisal(pair_count, context_count, alpha, vocab_size):
     array([inf])
     """
     alpha = _check_alpha(alpha)
-    n_sc = np.asarray(pair_count, dtype=np.float64)
-    n_s = np.asarray(context_count, dtype=np.float64)
+    if isinstance(vocab_size, bool) or not isinstance(vocab_size, numbers.Integral) or vocab_size < 1:
+        raise TypeError(f"vocab_size must be a positive integer; got {vocab_size!r}")
+    n_sc = as_float_array(pair_count, "pair_count", allow_empty=True).astype(np.float64)
+    n_s = as_float_array(context_count, "context_count", allow_empty=True).astype(np.float64)
+    for arr, name in ((n_sc, "pair_count"), (n_s, "context_count")):
+        if arr.size and not (np.isfinite(arr).all() and arr.min() >= 0):
+            raise ValueError(f"{name} must hold finite counts >= 0; got {arr.ravel()[:5]!r}")
+    try:
+        np.broadcast_shapes(n_sc.shape, n_s.shape)
+    except ValueError:
+        raise ValueError(
+            f"pair_count {n_sc.shape} and context_count {n_s.shape} must broadcast together"
+        ) from None
     numerator = n_sc + alpha
     with np.errstate(divide="ignore", invalid="ignore"):
         bits = np.log2(n_s + alpha * vocab_size) - np.log2(numerator)
@@ -163,10 +175,11 @@ class CharNGramModel:
             raise ValueError(f"pad must be one character of the alphabet; got {pad!r}")
         self.alphabet, self.pad = alphabet, pad
         V = len(alphabet)
-        if V ** (self.order + 1) >= 2**63:
+        if (V > 1 and self.order >= 63) or V ** (self.order + 1) >= 2**63:
             raise ValueError(
                 f"order {self.order} is too long for {V} characters: the counts' keys "
-                f"(V ** (order + 1) = {V ** (self.order + 1):.3g}) must stay below 2 ** 63"
+                f"(V ** (order + 1) = 2 ** {(self.order + 1) * math.log2(V):.4g}) must stay "
+                "below 2 ** 63"
             )
         classes = alphabet.encode(train)
         contexts = self._context_ids(classes)
@@ -268,10 +281,13 @@ class CharNGramModel:
         r"""The cross-entropy of the model on ``text``: :math:`-\frac{1}{N}\sum_i \log_2 q(x_i \mid s_i)`.
 
         In bits per character; ``inf`` where the model gives a character of ``text``
-        probability 0 (only possible with ``alpha = 0``). ``nan`` for an empty text.
+        probability 0 (only possible with ``alpha = 0``). An empty text is refused (a
+        mean over no characters has no value).
         """
         bits = self.surprisals(text)
-        return float(bits.mean()) if bits.size else math.nan
+        if not bits.size:
+            raise ValueError("text is empty; bits per character needs at least one character")
+        return float(bits.mean())
 
     # ------------------------------------------------------------------ coding, sampling
 
@@ -302,7 +318,18 @@ class CharNGramModel:
             fewer are padded, as at the start of a text).
         """
         k, V = self.order, len(self.alphabet)
+        if not isinstance(history, list | tuple | np.ndarray | range):
+            raise TypeError(
+                f"history must be a sequence of symbol classes (ints); got {history!r}"
+            )
         recent = list(history[max(0, len(history) - k) :]) if k else []
+        for c in recent:
+            if isinstance(c, bool) or type(c).__name__ == "bool_" or not isinstance(c, numbers.Integral):
+                raise TypeError(f"history must hold integer symbol classes; got {c!r}")
+            if not 0 <= c < V:
+                raise ValueError(
+                    f"history holds symbol {c}, outside the alphabet's {V} classes (0 to {V - 1})"
+                )
         key = 0
         for c in [self.alphabet.index[self.pad]] * (k - len(recent)) + recent:
             key = key * V + int(c)
@@ -382,6 +409,10 @@ def bits_per_char_by_order(train, test, orders, alpha=1.0, alphabet=None):
     >>> bits_per_char_by_order("abab" * 10, "abab", orders=[0, 1], alpha=1.0).round(3)
     array([1.034, 0.35 ])
     """
+    train, test = _check_text(train, "train"), _check_text(test, "test")
+    if isinstance(orders, str | bytes) or not isinstance(orders, list | tuple | range | np.ndarray):
+        raise TypeError(f"orders must be a list of integer orders; got {orders!r}")
+    orders = [_check_order(k) for k in orders]
     if alphabet is None:
         alphabet = Alphabet.of(train, test, DEFAULT_PAD)
     return np.array(

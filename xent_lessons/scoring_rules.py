@@ -14,11 +14,19 @@ it is the mean squared error, halved, plus a constant.
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
 
-from ._validation import as_float_array, check_distribution, check_reduction
+from ._validation import (
+    as_float_array,
+    check_bool,
+    check_distribution,
+    check_finite,
+    check_reduction,
+    is_finite_real,
+)
 
 __all__ = ["expected_score", "gaussian_nll_loss"]
 
@@ -76,12 +84,13 @@ def expected_score(rule, q, p):
 def _check_var(var, shape):
     """torch's rules: a number for every element, or an array of the input's shape, or one
     dimension short of it, or with a single dimension of size 1 where the input's is not."""
-    if isinstance(var, numbers.Real) and not isinstance(var, bool):
-        if var < 0:
-            raise ValueError(f"var must be >= 0 (a variance); got {var!r}")
+    if isinstance(var, numbers.Real) and not isinstance(var, bool | np.bool_):
+        if not (is_finite_real(var) and var >= 0):
+            raise ValueError(f"var must be >= 0 and finite (a variance); got {var!r}")
         return np.full(shape, float(var))
-    v = as_float_array(var, "var")
-    if v.min() < 0:
+    v = as_float_array(var, "var", allow_empty=True)
+    check_finite(v, "var")
+    if v.size and v.min() < 0:
         raise ValueError(f"var must hold variances >= 0; got a minimum of {v.min():.6g}")
     if v.shape == shape:
         return v
@@ -130,6 +139,9 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
               + \frac{(\mu - y)^2}{\max(\sigma^2, \varepsilon)} \right)
               \;\Big[ + \frac12 \log 2\pi \Big]
 
+    Every input must be finite (NaN or inf is refused, where torch would return NaN or
+    inf); an empty batch gives NaN for the mean and 0 for the sum, as in torch.
+
     With :math:`\sigma^2 = 1` this is :math:`\tfrac12 (\mu - y)^2`: minimising the mean
     squared error is maximising a Gaussian likelihood, the cross-entropy of a Gaussian model.
 
@@ -141,16 +153,21 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
     0.918939
     """
     reduction = check_reduction(reduction)
-    mu = as_float_array(input, "input")
-    y = as_float_array(target, "target")
+    full = check_bool(full, "full")
+    mu = as_float_array(input, "input", allow_empty=True)
+    y = as_float_array(target, "target", allow_empty=True)
+    check_finite(mu, "input")
+    check_finite(y, "target")
     try:
         shape = np.broadcast_shapes(mu.shape, y.shape)
     except ValueError:
         raise ValueError(
             f"target of shape {y.shape} cannot be broadcast with input of shape {mu.shape}"
         ) from None
-    if isinstance(eps, bool) or not isinstance(eps, numbers.Real) or not eps > 0:
-        raise ValueError(f"eps must be a number > 0; got {eps!r}")
+    if isinstance(eps, bool | np.bool_) or not isinstance(eps, numbers.Real):
+        raise TypeError(f"eps must be a number > 0; got {eps!r}")
+    if not (is_finite_real(eps) and eps > 0):
+        raise ValueError(f"eps must be a number > 0 and finite; got {eps!r}")
     v = np.maximum(_check_var(var, mu.shape), eps)
     loss = 0.5 * (np.log(v) + (mu - y) ** 2 / v)
     if full:
@@ -159,4 +176,6 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
     if reduction == "none":
         return np.array(loss, dtype=np.result_type(mu.dtype, y.dtype))
     total = float(loss.sum(dtype=np.float64))
-    return total if reduction == "sum" else total / loss.size
+    if reduction == "sum":
+        return total
+    return total / loss.size if loss.size else math.nan  # an empty batch: NaN, as torch

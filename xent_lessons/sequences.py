@@ -36,7 +36,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import as_array, check_ignore_index, check_positive_scalar
+from ._validation import (
+    as_array,
+    as_int_array,
+    check_ignore_index,
+    check_not_bool,
+    check_positive_scalar,
+)
 from .losses import categorical_cross_entropy
 
 __all__ = [
@@ -63,52 +69,130 @@ def _check_count(value, name: str, minimum: int) -> int:
     return int(value)
 
 
-def _token_array(tokens, name: str, ndim: int) -> np.ndarray:
-    arr = as_array(tokens, name)
-    if arr.dtype.kind not in "iu":
-        raise TypeError(f"{name} must hold integer token ids; got dtype {arr.dtype}")
+_INT64_MAX = np.iinfo(np.int64).max
+
+
+def _token_array(tokens, name: str, ndim: int, *, allow=None) -> np.ndarray:
+    """Integer ids >= 0 (or equal to ``allow``, the ignore_index of targets), as int64.
+
+    Values are compared in the array's own type before the cast, so a uint64 near 2**64
+    is out of range rather than wrapping around to a negative id (or to -100).
+    """
+    arr = as_int_array(tokens, name, "integer token ids")
     if arr.ndim != ndim:
         shape = "(batch, time)" if ndim == 2 else "(time,)"
         raise ValueError(f"{name} must have shape {shape}; got {arr.shape}")
+    _check_ids(arr, name, allow)
     return arr.astype(np.int64, copy=False)
+
+
+def _check_ids(arr: np.ndarray, name: str, allow=None) -> None:
+    if not arr.size:
+        return
+    bad = (arr < 0) | (arr > _INT64_MAX)
+    if allow is not None:
+        bad &= arr != allow
+    if bad.any():
+        value = arr[bad].flat[0]
+        extra = f" (or ignore_index={allow})" if allow is not None else ""
+        raise ValueError(
+            f"{name} holds {value}; expected token ids from 0 to 2**63 - 1{extra}"
+            + (": a negative id would collide with ignore_index" if value < 0 else "")
+        )
 
 
 # ----------------------------------------------------------------- batches of sequences
 
 
+def _check_pad_value(pad_value, integer: bool):
+    if isinstance(pad_value, bool | np.bool_) or not isinstance(pad_value, numbers.Real):
+        raise TypeError(f"pad_value must be a number; got {pad_value!r}")
+    if not integer:
+        return pad_value
+    if not isinstance(pad_value, numbers.Integral):
+        if not float(pad_value).is_integer():
+            raise ValueError(
+                f"pad_value must be an integer for sequences of integer token ids; got "
+                f"{pad_value!r} (pass float sequences to pad with a float)"
+            )
+        pad_value = int(pad_value)
+    if not -_INT64_MAX - 1 <= pad_value <= _INT64_MAX:
+        raise ValueError(f"pad_value must fit in int64; got {pad_value!r}")
+    return int(pad_value)
+
+
 def pad_sequences(sequences, pad_value=0):
-    """Stack sequences of different lengths into one ``(batch, length)`` array, padded at the end.
+    """Stack sequences of different lengths into one ``(batch, length, ...)`` array, padded at the end.
+
+    ``torch.nn.utils.rnn.pad_sequence(sequences, batch_first=True, padding_value=pad_value)``,
+    with the lengths returned too.
 
     Parameters
     ----------
-    sequences : sequence of sequences of int
-        The token ids of each sequence (each at least one token long).
-    pad_value : int, optional
-        The id written after the end of each shorter sequence. Any id will do: the padded
-        positions are masked by their lengths (see :func:`next_token_targets`).
+    sequences : sequence of array_like
+        Each sequence, of shape ``(length_i,)`` (token ids) or ``(length_i, *rest)`` with
+        the same trailing dimensions ``rest`` for all (say one feature vector per step);
+        each at least one step long. Integer ids must be >= 0; float sequences (features)
+        may hold any real numbers. Booleans are refused.
+    pad_value : int or float, optional
+        The value written after the end of each shorter sequence: an integer for integer
+        sequences (any will do: the padded positions are masked by their lengths, see
+        :func:`next_token_targets`), any number for float sequences.
 
     Returns
     -------
-    tokens : ndarray of int64, shape (batch, max length)
+    tokens : ndarray, shape (batch, max length, *rest)
+        int64 for integer sequences; otherwise the sequences' common float type.
     lengths : ndarray of int64, shape (batch,)
-        How many real tokens each row has.
+        How many real steps each row has.
 
     Examples
     --------
     >>> pad_sequences([[1, 2, 3], [4]], pad_value=9)[0]
     array([[1, 2, 3],
            [4, 9, 9]])
+    >>> pad_sequences([np.ones((2, 2)), np.ones((1, 2))])[0].shape  # trailing dims
+    (2, 2, 2)
     """
-    sequences = list(sequences)
+    if sequences is None or isinstance(sequences, str | bytes | numbers.Number) or (
+        isinstance(sequences, np.ndarray | np.generic) and np.ndim(sequences) == 0
+    ):
+        raise TypeError(f"sequences must be a list of sequences; got {sequences!r}")
+    try:
+        sequences = list(sequences)
+    except TypeError:
+        raise TypeError(
+            f"sequences must be a list of sequences; got {type(sequences).__name__}"
+        ) from None
     if not sequences:
         raise ValueError("sequences is empty; expected at least one sequence")
-    if min(len(s) for s in sequences) == 0:
-        raise ValueError("every sequence needs at least one token; got an empty one")
-    rows = [_token_array(np.asarray(s), "each sequence", 1) for s in sequences]
-    lengths = np.array([len(r) for r in rows], dtype=np.int64)
-    tokens = np.full((len(rows), int(lengths.max())), int(pad_value), dtype=np.int64)
+    rows = []
+    for i, seq in enumerate(sequences):
+        if seq is None or isinstance(seq, str | bytes):
+            raise TypeError(f"sequences[{i}] must be array-like of numbers; got {seq!r}")
+        arr = as_array(seq, f"sequences[{i}]")
+        check_not_bool(arr, f"sequences[{i}]", "token ids or real numbers")
+        if arr.dtype.kind not in "iuf":
+            raise TypeError(f"sequences[{i}] must hold token ids or real numbers; got dtype {arr.dtype}")
+        if arr.ndim == 0:
+            raise ValueError(f"sequences[{i}] is a scalar ({arr.item()!r}); expected a sequence")
+        if arr.shape[0] == 0:
+            raise ValueError(f"every sequence needs at least one token; sequences[{i}] is empty")
+        if rows and arr.shape[1:] != rows[0].shape[1:]:
+            raise ValueError(
+                f"every sequence must have the same trailing dimensions; sequences[0] has "
+                f"{rows[0].shape[1:]}, sequences[{i}] {arr.shape[1:]}"
+            )
+        if arr.dtype.kind in "iu":
+            _check_ids(arr, f"sequences[{i}]")
+        rows.append(arr)
+    integer = all(r.dtype.kind in "iu" for r in rows)
+    dtype = np.dtype(np.int64) if integer else np.result_type(*(r.dtype for r in rows), np.float16)
+    pad_value = _check_pad_value(pad_value, integer)
+    lengths = np.array([r.shape[0] for r in rows], dtype=np.int64)
+    tokens = np.full((len(rows), int(lengths.max()), *rows[0].shape[1:]), pad_value, dtype=dtype)
     for i, r in enumerate(rows):
-        tokens[i, : len(r)] = r
+        tokens[i, : r.shape[0]] = r
     return tokens, lengths
 
 
@@ -137,18 +221,24 @@ def next_token_targets(tokens, lengths=None, ignore_index=-100):
     >>> next_token_targets([[7, 8, 9, 0]], lengths=[3])
     (array([[7, 8, 9]]), array([[   8,    9, -100]]))
     """
-    tokens = _token_array(tokens, "tokens", 2)
+    raw = as_int_array(tokens, "tokens", "integer token ids")
+    if raw.ndim != 2:
+        raise ValueError(f"tokens must have shape (batch, time); got {raw.shape}")
     ignore_index = check_ignore_index(ignore_index)
-    batch, length = tokens.shape
+    batch, length = raw.shape
     if length < 2:
         raise ValueError(f"tokens must have at least 2 positions (an input and a target); got {length}")
     if lengths is None:
         lengths = np.full(batch, length)
-    lengths = _token_array(lengths, "lengths", 1)
+    lengths = as_int_array(lengths, "lengths", "integer lengths")
     if lengths.shape != (batch,):
         raise ValueError(f"lengths must have shape ({batch},), one per row; got {lengths.shape}")
-    if lengths.min() < 1 or lengths.max() > length:
+    if batch and (lengths.min() < 1 or lengths.max() > length):
         raise ValueError(f"lengths must be between 1 and {length}; got {lengths.tolist()}")
+    lengths = lengths.astype(np.int64)
+    # the real positions hold token ids >= 0; padding (beyond a row's length) may hold any pad id
+    _check_ids(raw[np.arange(length)[None, :] < lengths[:, None]], "tokens")
+    tokens = raw.astype(np.int64)
     inputs = tokens[:, :-1].copy()
     targets = tokens[:, 1:].copy()
     is_padding = np.arange(1, length)[None, :] >= lengths[:, None]
@@ -178,6 +268,11 @@ def random_windows(token_ids, batch_size, length, rng):
     array([[82, 83, 84, 85],
            [61, 62, 63, 64]])
     """
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(
+            f"rng must be a numpy.random.Generator (np.random.default_rng(seed)); got "
+            f"{type(rng).__name__}"
+        )
     ids = _token_array(token_ids, "token_ids", 1)
     batch_size = _check_count(batch_size, "batch_size", 1)
     length = _check_count(length, "length", 1)
@@ -226,12 +321,13 @@ def sequence_cross_entropy(logits, target, mean="token", ignore_index=-100):
     >>> [round(sequence_cross_entropy(z, y, m), 4) for m in MEANS]
     [1.3863, 1.3863, 2.7726]
     """
-    if mean not in MEANS:
+    if not isinstance(mean, str) or mean not in MEANS:
         raise ValueError(f"mean must be one of {MEANS}; got {mean!r}")
+    ignore_index = check_ignore_index(ignore_index)
     z = as_array(logits, "logits")
     if z.ndim != 3:
         raise ValueError(f"logits must have shape (batch, vocab, time); got {z.shape}")
-    t = _token_array(target, "target", 2)
+    t = _token_array(target, "target", 2, allow=ignore_index)
     per_token = np.asarray(
         categorical_cross_entropy(z, t, ignore_index=ignore_index, reduction="none"),
         dtype=np.float64,
@@ -275,7 +371,7 @@ def micro_batch_token_weights(token_counts):
     >>> naive, right
     (array([0.5       , 0.16666667]), array([0.25, 0.25]))
     """
-    counts = _token_array(np.asarray(token_counts), "token_counts", 1)
+    counts = _token_array(token_counts, "token_counts", 1)
     if counts.size == 0 or counts.min() < 1:
         raise ValueError(f"token_counts must be >= 1 each, at least one; got {counts.tolist()}")
     naive = 1.0 / (counts.size * counts)
@@ -284,6 +380,17 @@ def micro_batch_token_weights(token_counts):
 
 
 # ----------------------------------------------------------------------- a bigram model
+
+
+def _bigram_table(W) -> np.ndarray:
+    """The bigram table: real numbers of shape (V, V), one row of next-token logits per token."""
+    arr = as_array(W, "W")
+    check_not_bool(arr, "W", "real-valued logits")
+    if arr.dtype.kind not in "iuf":
+        raise TypeError(f"W must hold real-valued logits; got dtype {arr.dtype}")
+    if arr.ndim != 2 or arr.shape[0] != arr.shape[1] or arr.shape[0] == 0:
+        raise ValueError(f"W must have shape (V, V), one row of V logits per token; got {arr.shape}")
+    return arr
 
 
 def bigram_logits(W, inputs):
@@ -300,8 +407,12 @@ def bigram_logits(W, inputs):
     array([[[0., 3., 3.],
             [1., 4., 4.]]])
     """
-    W = np.asarray(W)
+    W = _bigram_table(W)
     inputs = _token_array(inputs, "inputs", 2)
+    if inputs.size and inputs.max() >= W.shape[0]:
+        raise ValueError(
+            f"inputs holds token {inputs.max()}, out of range for a table of {W.shape[0]} tokens"
+        )
     return np.transpose(W[inputs], (0, 2, 1))
 
 
@@ -321,7 +432,7 @@ def bigram_loss_and_grad(W, inputs, targets, ignore_index=-100):
     """
     from .gradients import categorical_cross_entropy_grad
 
-    W = np.asarray(W)
+    W = _bigram_table(W)
     z = bigram_logits(W, inputs)
     loss, g = categorical_cross_entropy_grad(z, targets, ignore_index=ignore_index, return_loss=True)
     V = W.shape[1]
