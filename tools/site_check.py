@@ -299,7 +299,7 @@ def check_search(context, site: Path, word: str = "entropy") -> list[str]:
 # ------------------------------------------------------------------ accessibility (axe-core)
 
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]  # WCAG 2.1, levels A and AA
-DARK_MODE = "localStorage.setItem('mode', 'dark'); localStorage.setItem('theme', 'dark');"
+MODE = "localStorage.setItem('mode', '{0}'); localStorage.setItem('theme', '{0}');"
 
 
 def axe_script() -> Path:
@@ -314,8 +314,7 @@ def axe_violations(context, url: str, dark: bool = False) -> list[dict]:
     ``[{"id", "impact", "nodes", "targets"}]``, after MathJax has typeset the page."""
     page = context.new_page()
     try:
-        if dark:
-            page.add_init_script(DARK_MODE)
+        page.add_init_script(MODE.format("dark" if dark else "light"))
         page.goto(url, wait_until="load")
         page.evaluate(
             "async () => { if (window.MathJax && MathJax.startup && MathJax.startup.promise)"

@@ -9,6 +9,9 @@
  * - The search button reads "Search Ctrl+K" but was named "Search" (axe-core:
  *   label-content-name-mismatch): its name is its text.
  * - Search results and their titles hold formulas as TeX: MathJax typesets them as they come.
+ * - Formulas are not stops of the Tab key (conf.py), except a display formula too wide for
+ *   its column: it scrolls sideways, so the keyboard must be able to reach it (WCAG 2.1.1;
+ *   axe-core: scrollable-region-focusable), as the theme does for code that scrolls.
  */
 (function () {
   "use strict";
@@ -67,16 +70,47 @@
     }).observe(results, { childList: true, subtree: true, characterData: true });
   }
 
+  function focusableWideFormulas() {
+    if (!window.MathJax || !MathJax.startup || !MathJax.startup.promise) {
+      return;
+    }
+    const mark = function () {
+      document.querySelectorAll('mjx-container[display="true"]').forEach(function (math) {
+        if (math.scrollWidth > math.clientWidth + 1) {
+          math.setAttribute("tabindex", "0");
+        } else if (math.getAttribute("tabindex") === "0") {
+          math.removeAttribute("tabindex");
+        }
+      });
+    };
+    MathJax.startup.promise.then(mark);
+    let pending = null;
+    window.addEventListener("resize", function () {
+      clearTimeout(pending);
+      pending = setTimeout(mark, 200);
+    });
+  }
+
   function start() {
     forwardToggles(".primary-toggle");
     forwardToggles(".secondary-toggle");
     nameSearchButtons();
+  }
+
+  // What needs MathJax waits for the page's scripts to have run (MathJax's too).
+  function startWithMathJax() {
     typesetSearchResults();
+    focusableWideFormulas();
   }
 
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", start);
   } else {
     start();
+  }
+  if (document.readyState === "complete") {
+    startWithMathJax();
+  } else {
+    window.addEventListener("load", startWithMathJax);
   }
 })();
