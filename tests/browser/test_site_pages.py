@@ -76,6 +76,23 @@ def context(browser):
     context.close()
 
 
+def figures_without_alt(notebook: Path) -> int:
+    """The image outputs of a notebook whose metadata has no ``alt`` (not xl.show_figure's)."""
+    nb = json.loads(notebook.read_text(encoding="utf-8"))
+    count = 0
+    for cell in nb["cells"]:
+        for output in cell.get("outputs", []):
+            if "image/png" in output.get("data", {}):
+                count += not output.get("metadata", {}).get("image/png", {}).get("alt")
+    return count
+
+
+def test_lessons_00_to_07_describe_every_figure():
+    for notebook in [*LESSONS, *SOLUTIONS]:
+        if notebook.name[:2] <= "07":
+            assert figures_without_alt(notebook) == 0, notebook.name
+
+
 def test_every_notebook_has_a_page(site):
     out, pages = site
     assert sorted(p.relative_to(out) for p in pages) == sorted(PAGES)
@@ -109,7 +126,17 @@ def test_page_reads_offline(site, context, page):
         reading_order(out, pages),
         SCREENSHOTS / "site",
     )
-    assert report.problems == [], "\n".join(report.problems)
+    # Every image must have a real alt text. A figure still shown with plt.show() (no alt in
+    # its output's metadata; lessons are moving to xl.show_figure issue by issue) must be
+    # reported as one without, exactly so many of them; once a lesson has moved, none.
+    without_alt = figures_without_alt(NOTEBOOKS / page.with_suffix(".ipynb"))
+    problems = [p for p in report.problems if "without a useful alt text" not in p]
+    reported = [p for p in report.problems if "without a useful alt text" in p]
+    assert problems == [], "\n".join(problems)
+    if without_alt:
+        assert reported and reported[0].startswith(f"{without_alt} images without"), reported
+    else:
+        assert reported == [], reported
     facts = report.facts
     _, widgets = notebook_counts(NOTEBOOKS / page.with_suffix(".ipynb"))
     assert len(facts["widget_pictures"]) == widgets
