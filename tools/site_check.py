@@ -12,8 +12,14 @@ and reported), and must show:
   the last), to the previous one (all but the first), a "launch on Binder" link to this
   notebook and a download link to the notebook itself.
 
-The search page must find a word of the course, and the index must also work when the site
-is served over HTTP. Used by ``tools/build_site.py`` and by ``tests/browser``.
+Every image must have an alt text that describes it (not a file name, not empty). axe-core
+(npm, pinned in book/package.json) audits every page, the search page and the index in light
+and dark mode for WCAG 2.1 A and AA: any violation fails. Each sidebar toggle is clicked at
+390 px and 1366 px and must open its drawer. The search page must find a word of the course,
+rank the lesson that teaches a term among its first three results (``SEARCH_TERMS``), list
+no solution page and show no TeX; the index must also work when the site is served over
+HTTP. ``tabs_to`` counts the presses of Tab to a link. Used by ``tools/build_site.py`` and by
+``tests/browser``.
 """
 
 from __future__ import annotations
