@@ -8,7 +8,8 @@
  *   the sidebar shown or hidden on a desktop).
  * - The search button reads "Search Ctrl+K" but was named "Search" (axe-core:
  *   label-content-name-mismatch): its name is its text.
- * - Search results and their titles hold formulas as TeX: MathJax typesets them as they come.
+ * - Search results and their titles hold formulas as TeX: MathJax typesets them as they come;
+ *   each page is listed once.
  * - Formulas are not stops of the Tab key (conf.py), except a display formula too wide for
  *   its column: it scrolls sideways, so the keyboard must be able to reach it (WCAG 2.1.1;
  *   axe-core: scrollable-region-focusable), as the theme does for code that scrolls.
@@ -63,11 +64,23 @@
         });
       }
     };
+    // A page is listed once, at its best match (Sphinx lists a page again for each section
+    // or index entry that matches): the later ones are hidden.
+    const oncePerPage = function () {
+      const seen = new Set();
+      results.querySelectorAll("ul.search > li").forEach(function (item) {
+        const link = item.querySelector("a");
+        const page = link ? link.href.split("#")[0].split("?")[0] : "";
+        item.hidden = seen.has(page);
+        seen.add(page);
+      });
+    };
     new MutationObserver(function () {
+      oncePerPage();
       if (pending === null) {
         pending = setTimeout(typeset, 50);
       }
-    }).observe(results, { childList: true, subtree: true, characterData: true });
+    }).observe(results, { childList: true, subtree: true });
   }
 
   function focusableWideFormulas() {
