@@ -37,7 +37,13 @@ suppress_warnings = ["myst.header"]  # exercises number their headings freely
 # MathJax from the site itself (copied into _static/mathjax/ by tools/build_site.py), with
 # SVG output: no web fonts to load, so it also works when a page is opened from disk.
 mathjax_path = "mathjax/tex-svg.js"
-mathjax3_config = {"svg": {"fontCache": "global"}}
+# A formula is not a stop of the Tab key (MathJax's default makes each one focusable, for
+# its menu and speech: a lesson had 86 of them before its "Next" link); its MathML and
+# speech reach a screen reader without it.
+mathjax3_config = {
+    "svg": {"fontCache": "global"},
+    "options": {"menuOptions": {"settings": {"inTabOrder": False}}},
+}
 
 html_theme = "sphinx_book_theme"
 html_title = "Cross-entropy, from surprisal to training"
@@ -49,12 +55,22 @@ html_last_updated_fmt = None
 
 # "OWNER/REPO" on GitHub, for the launch buttons: tools/build_site.py takes it from the
 # README's Binder link (or --binder), so a fork changes it in one place.
+# While it is still the placeholder OWNER/REPO, there is nothing to launch: the rocket button
+# is left out and the pages say that the widgets move in `make lab` (the "binder" tag off).
 REPOSITORY = os.environ.get("XENT_REPOSITORY", "OWNER/REPO")
+xent_repository = REPOSITORY
+HAS_BINDER = REPOSITORY not in ("", "OWNER/REPO")
+if HAS_BINDER:
+    tags.add("binder")  # noqa: F821 (Sphinx gives conf.py its tags)
 html_theme_options = {
     "repository_url": f"https://github.com/{REPOSITORY}",
     "repository_branch": "HEAD",
     "path_to_docs": "notebooks",
-    "launch_buttons": {"binderhub_url": "https://mybinder.org", "notebook_interface": "jupyterlab"},
+    "launch_buttons": (
+        {"binderhub_url": "https://mybinder.org", "notebook_interface": "jupyterlab"}
+        if HAS_BINDER
+        else {}
+    ),
     "use_download_button": True,
     "use_repository_button": False,
     "use_fullscreen_button": False,

@@ -8,6 +8,8 @@ that made their saved outputs, every package both files list has the same pin.
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -138,3 +140,13 @@ def test_repo2docker_would_install_binder_requirements_on_python_3_11(tmp_path):
     assert copy_repo < out.index(install)
     # The root requirements.txt is not what Binder installs.
     assert '-r "requirements.txt"' not in out
+
+
+def test_binder_installs_the_course_a11y_labextension():
+    """binder/postBuild copies jupyter_config's labextension where JupyterLab finds it."""
+    script = (ROOT / "binder" / "postBuild").read_text()
+    assert os.access(ROOT / "binder" / "postBuild", os.X_OK)
+    source = re.search(r"cp -r (\S+) ", script).group(1)
+    assert (ROOT / source / "package.json").is_file()
+    assert (ROOT / source / "static" / "remoteEntry.js").is_file()
+    assert "share/jupyter/labextensions" in script

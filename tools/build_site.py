@@ -14,8 +14,10 @@ nbval checks them): building takes seconds and runs no kernel.
 Nothing is fetched when a page is read: MathJax comes from npm's ``mathjax`` package (pinned
 in ``book/package.json`` and ``book/package-lock.json``; ``npm ci`` installs it into
 ``book/node_modules/`` the first time) and is served from ``site/_static/mathjax/``. The
-launch buttons point at the GitHub repository of the README's Binder link (``OWNER/REPO``
-until a fork puts its own there) or ``--binder``. Afterwards every page is opened in
+launch buttons point at the GitHub repository of the README's Binder link or ``--binder``;
+while that is still the placeholder ``OWNER/REPO``, the site has no launch button and says
+that the widgets move in ``make lab``. Sphinx builds in ``build/site/`` (git-ignored), and
+the finished site is moved to ``site/``. Afterwards every page is opened in
 headless Chromium with no network and checked (``tools/site_check.py``).
 """
 
@@ -49,10 +51,12 @@ def repository(readme: Path = ROOT / "README.md") -> str:
     return found.group(1) if found else "OWNER/REPO"
 
 
-def mathjax_dir() -> Path:
-    """``book/node_modules/mathjax/es5``, installed with ``npm ci`` if it is missing or stale."""
-    pinned = json.loads((BOOK / "package.json").read_text())["dependencies"]["mathjax"]
-    package = BOOK / "node_modules" / "mathjax"
+def npm_package(name: str) -> Path:
+    """``book/node_modules/<name>``, the version pinned in book/package.json; ``npm ci``
+    installs every pinned package (book/package-lock.json) if one is missing or stale."""
+    manifest = json.loads((BOOK / "package.json").read_text())
+    pinned = {**manifest.get("dependencies", {}), **manifest.get("devDependencies", {})}[name]
+    package = BOOK / "node_modules" / name
     installed = None
     if (package / "package.json").is_file():
         installed = json.loads((package / "package.json").read_text()).get("version")
@@ -60,14 +64,24 @@ def mathjax_dir() -> Path:
         npm = shutil.which("npm")
         if npm is None:
             raise SystemExit(
-                "make html needs npm for MathJax (Debian: apt-get install -y npm); "
+                f"make html needs npm for {name} (Debian: apt-get install -y npm); "
                 "it installs the pinned version from book/package-lock.json"
             )
-        print(f"installing MathJax {pinned} from npm (npm ci in book/)", flush=True)
+        print(f"installing {name} {pinned} from npm (npm ci in book/)", flush=True)
         subprocess.run(
             [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=BOOK, check=True
         )
-    return package / "es5"
+    return package
+
+
+def mathjax_dir() -> Path:
+    """``book/node_modules/mathjax/es5``, installed with ``npm ci`` if it is missing or stale."""
+    return npm_package("mathjax") / "es5"
+
+
+def axe_script() -> Path:
+    """axe-core's ``axe.min.js`` (pinned in book/package.json), for the site check's audit."""
+    return npm_package("axe-core") / "axe.min.js"
 
 
 def lay_out_source(src: Path, notebooks: Path, solutions: bool) -> list[Path]:
@@ -103,8 +117,15 @@ def build(
     env = dict(os.environ, XENT_REPOSITORY=binder or repository())
     command = [sys.executable, "-m", "sphinx", "-b", "html", "-d", str(work / "doctrees")]
     command += ["-q"] if quiet else []
+    # Sphinx writes into work/html and myst-nb its image files beside it (work/jupyter_execute:
+    # myst-nb puts them next to the output folder), both in the git-ignored build folder;
+    # the finished site is then moved to ``out``.
+    html = work / "html"
+    shutil.rmtree(html, ignore_errors=True)
+    subprocess.run([*command, str(src), str(html)], env=env, check=True)
     shutil.rmtree(out, ignore_errors=True)
-    subprocess.run([*command, str(src), str(out)], env=env, check=True)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(html, out)
     return [out / path.relative_to(src).with_suffix(".html") for path in notebook_files]
 
 
@@ -116,14 +137,15 @@ def main(argv=None) -> int:
     parser.add_argument("--no-check", action="store_true", help="skip the check in Chromium")
     args = parser.parse_args(argv)
     start = time.monotonic()
-    pages = build(args.out, solutions=not args.no_solutions, binder=args.binder)
+    binder = args.binder or repository()
+    pages = build(args.out, solutions=not args.no_solutions, binder=binder)
     seconds = time.monotonic() - start
     print(f"built {len(pages)} lesson pages in {args.out} in {seconds:.1f} s")
     if args.no_check:
         return 0
     from site_check import check_site_or_explain
 
-    return check_site_or_explain(args.out, pages)
+    return check_site_or_explain(args.out, pages, launch=binder != "OWNER/REPO")
 
 
 if __name__ == "__main__":

@@ -12,8 +12,14 @@ and reported), and must show:
   the last), to the previous one (all but the first), a "launch on Binder" link to this
   notebook and a download link to the notebook itself.
 
-The search page must find a word of the course, and the index must also work when the site
-is served over HTTP. Used by ``tools/build_site.py`` and by ``tests/browser``.
+Every image must have an alt text that describes it (not a file name, not empty). axe-core
+(npm, pinned in book/package.json) audits every page, the search page and the index in light
+and dark mode for WCAG 2.1 A and AA: any violation fails. Each sidebar toggle is clicked at
+390 px and 1366 px and must open its drawer. The search page must find a word of the course,
+rank the lesson that teaches a term among its first three results (``SEARCH_TERMS``), list
+no solution page and show no TeX; the index must also work when the site is served over
+HTTP. ``tabs_to`` counts the presses of Tab to a link. Used by ``tools/build_site.py`` and by
+``tests/browser``.
 """
 
 from __future__ import annotations
@@ -91,12 +97,12 @@ PAGE_FACTS = """async () => {
     const images = Array.from(document.images).filter(visible);
     const math = Array.from(document.querySelectorAll('.math'));
     // TeX left as text: a backslash command outside code, scripts and typeset formulas.
-    const walker = document.createTreeWalker(document.querySelector('main') || document.body,
-                                             NodeFilter.SHOW_TEXT);
+    // The whole page: its text, and the sidebar's and the search results' titles.
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
     const raw = [];
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
         const parent = node.parentElement;
-        if (parent.closest('pre, code, script, style, mjx-container, .highlight')) continue;
+        if (parent.closest('pre, code, script, style, mjx-container, .highlight, .MathJax_Preview')) continue;
         if (!parent.checkVisibility()) continue;
         const found = node.textContent.match(/\\\\[A-Za-z]{2,}|\\$\\$|\\\\\\(|\\\\\\[/);
         if (found) raw.push(node.textContent.trim().slice(0, 60));
@@ -107,8 +113,17 @@ PAGE_FACTS = """async () => {
         css: img.getBoundingClientRect().width, natural: img.naturalWidth,
         room: img.parentElement.getBoundingClientRect().width,
     }));
+    // An alt text that says nothing: missing, empty, a file name, or the old generic one.
+    const poorAlt = img => {
+        const alt = (img.getAttribute('alt') || '').trim();
+        return alt.length < 10 || /\\.(png|jpe?g|svg|gif)$/i.test(alt) || /^[\\w\\/.-]+$/.test(alt)
+            || alt === 'saved picture of an interactive widget';
+    };
+    const decorative = img => img.closest('.navbar-brand, .logo');
     return {
         title: document.title,
+        poor_alt: images.filter(i => !decorative(i) && poorAlt(i))
+            .map(i => (i.getAttribute('alt') || '(none)').slice(0, 60) + ' ' + i.src.slice(-30)),
         images: images.length,
         broken: images.filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src.slice(0, 80)),
         math: math.length,
@@ -171,9 +186,11 @@ def check_page(
     notebook: Path | None,
     order: list[Path],
     shots: Path | None = None,
+    launch: bool = True,
 ) -> PageReport:
     """Check one page; ``notebook`` is the page's source (None for the index), ``order`` every
-    page in reading order (the sidebar's)."""
+    page in reading order (the sidebar's); ``launch``: the page has a "launch on Binder" link
+    (the site has a public repository), else it has none."""
     report = PageReport(page=str(html.relative_to(site)))
     page = context.new_page()
     before = len(context.refused)
@@ -197,6 +214,10 @@ def check_page(
         problems.append(f"asks the network for {report.refused[:3]}")
     if facts["broken"]:
         problems.append(f"{len(facts['broken'])} images did not load: {facts['broken'][:2]}")
+    if facts["poor_alt"]:
+        problems.append(
+            f"{len(facts['poor_alt'])} images without a useful alt text: {facts['poor_alt'][:2]}"
+        )
     if facts["untypeset"] or facts["errors"] or facts["raw_count"]:
         problems.append(
             f"raw TeX: {len(facts['untypeset'])} formulas not typeset {facts['untypeset'][:2]}, "
@@ -244,8 +265,10 @@ def check_page(
         if facts["contents"] == 0:
             problems.append("no contents of the page")
         target = "notebooks/" + html.relative_to(site).with_suffix(".ipynb").as_posix()
-        if not any(link.endswith(target) for link in facts["launch"]):
+        if launch and not any(link.endswith(target) for link in facts["launch"]):
             problems.append(f"no 'launch on Binder' link to {target}: {facts['launch'][:2]}")
+        if not launch and facts["launch"]:
+            problems.append(f"a 'launch on Binder' link with no repository: {facts['launch'][:1]}")
         downloads = [d for d in facts["download"] if "/_sources/" in d]
         if not downloads:
             problems.append("no link to download the notebook")
@@ -277,6 +300,214 @@ def check_search(context, site: Path, word: str = "entropy") -> list[str]:
     finally:
         page.close()
     return [] if found else [f"search for {word!r} found nothing"]
+
+
+# ------------------------------------------------------------------ accessibility (axe-core)
+
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]  # WCAG 2.1, levels A and AA
+MODE = "localStorage.setItem('mode', '{0}'); localStorage.setItem('theme', '{0}');"
+
+
+def axe_script() -> Path:
+    """axe-core's script, pinned in book/package.json (installed by ``npm ci`` if missing)."""
+    from build_site import axe_script as pinned
+
+    return pinned()
+
+
+AXE_RUN = """async tags => {
+    const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
+    return result.violations.map(v => ({
+        id: v.id, impact: v.impact, nodes: v.nodes.length,
+        targets: v.nodes.slice(0, 3).map(n => n.target.join(' ')),
+    }));
+}"""
+# The theme's colours change at once (no transitions), so that axe reads the final ones.
+NO_TRANSITIONS = "*, *::before, *::after { transition: none !important; }"
+
+
+def axe_audit(context, url: str, modes=("light", "dark")) -> dict[str, list[dict]]:
+    """axe-core's WCAG 2.1 A/AA violations of the page at ``url`` in each colour mode
+    (``{"light": [{"id", "impact", "nodes", "targets"}], "dark": [...]}``), after MathJax has
+    typeset the page. The page is loaded once, in the first mode; the theme's switch to the
+    other is what its dark-mode button does (``data-theme`` on the root element)."""
+    found = {}
+    page = context.new_page()
+    try:
+        page.add_init_script(MODE.format(modes[0]))
+        page.goto(url, wait_until="load")
+        page.evaluate(
+            "async () => { if (window.MathJax && MathJax.startup && MathJax.startup.promise)"
+            " { await MathJax.startup.promise; } }"
+        )
+        page.add_style_tag(content=NO_TRANSITIONS)
+        page.add_script_tag(path=str(axe_script()))
+        for mode in modes:
+            page.evaluate(
+                "m => { document.documentElement.dataset.theme = m;"
+                " document.documentElement.dataset.mode = m; }",
+                mode,
+            )
+            page.wait_for_timeout(50)
+            shown = page.evaluate("document.documentElement.dataset.theme")
+            if shown != mode:
+                raise RuntimeError(f"the page is in {shown} mode, not {mode}")
+            found[mode] = page.evaluate(AXE_RUN, AXE_TAGS)
+    finally:
+        page.close()
+    return found
+
+
+def axe_violations(context, url: str, dark: bool = False) -> list[dict]:
+    """axe-core's violations of the page at ``url`` in light or dark mode (``axe_audit``)."""
+    mode = "dark" if dark else "light"
+    return axe_audit(context, url, (mode,))[mode]
+
+
+# ------------------------------------------------------------------------------ the menus
+
+MENU_STATE = """selector => {
+    const sidebar = document.querySelector(selector === '.primary-toggle'
+        ? '#pst-primary-sidebar' : '#pst-secondary-sidebar');
+    const dialog = document.querySelector(selector === '.primary-toggle'
+        ? '#pst-primary-sidebar-modal' : '#pst-secondary-sidebar-modal');
+    const shown = el => !!el && el.checkVisibility({checkOpacity: true, checkVisibilityCSS: true})
+        && el.getBoundingClientRect().width > 0 && el.getBoundingClientRect().right > 0;
+    const links = el => el ? Array.from(el.querySelectorAll('a')).filter(shown).length : 0;
+    return {dialog: !!(dialog && dialog.open), dialog_links: links(dialog),
+            sidebar: shown(sidebar), sidebar_links: links(sidebar)};
+}"""
+
+
+def check_menus(browser, url: str, width: int, height: int = 844) -> list[str]:
+    """Click every visible sidebar toggle at ``width`` px: each must open its drawer (a dialog
+    on a small screen; on a wide one, the sidebar shown if it was hidden, and hidden again by a
+    second click), with links in it. Returns the problems; none if every toggle works."""
+    problems = []
+    context = offline_context(browser, {"width": width, "height": height})
+    try:
+        for selector in (".primary-toggle", ".secondary-toggle"):
+            page = context.new_page()
+            try:
+                page.goto(url, wait_until="load")
+                toggles = page.locator(selector)
+                visible = [i for i in range(toggles.count()) if toggles.nth(i).is_visible()]
+                for index in visible:
+                    toggle = toggles.nth(index)
+                    before = page.evaluate(MENU_STATE, selector)
+                    toggle.click()
+                    page.wait_for_timeout(600)  # the sidebar's transition
+                    after = page.evaluate(MENU_STATE, selector)
+                    name = f"{selector} #{index} at {width} px"
+                    if after["dialog"]:
+                        if after["dialog_links"] == 0:
+                            problems.append(f"{name}: the drawer opened with no links")
+                        page.keyboard.press("Escape")
+                        page.wait_for_timeout(300)
+                        if page.evaluate(MENU_STATE, selector)["dialog"]:
+                            problems.append(f"{name}: Escape does not close the drawer")
+                    elif after["sidebar"] != before["sidebar"]:
+                        if not after["sidebar"]:  # it was open: a second click opens it again
+                            toggle.click()
+                            page.wait_for_timeout(600)
+                            after = page.evaluate(MENU_STATE, selector)
+                        if not after["sidebar"] or after["sidebar_links"] == 0:
+                            problems.append(f"{name}: the sidebar did not open again")
+                    else:
+                        problems.append(f"{name}: a click opens nothing ({before} -> {after})")
+                has_contents = page.evaluate(
+                    "s => document.querySelectorAll(s === '.primary-toggle'"
+                    " ? '#pst-primary-sidebar a' : '#pst-secondary-sidebar a').length",
+                    selector,
+                )
+                state = page.evaluate(MENU_STATE, selector)
+                if not visible and has_contents and not state["sidebar"]:
+                    # A page without contents of its own (the front page) has no
+                    # secondary sidebar and no toggle for it.
+                    problems.append(f"no visible {selector} at {width} px, and no sidebar")
+            finally:
+                page.close()
+    finally:
+        context.close()
+    return problems
+
+
+# -------------------------------------------------------------------------------- search
+
+SEARCH_RESULTS = """() => Array.from(document.querySelectorAll('#search-results ul.search > li:not([hidden])'))
+    .map(li => {
+        const a = li.querySelector('a');
+        const clone = a.cloneNode(true);
+        clone.querySelectorAll('mjx-container').forEach(m => m.replaceWith('[formula]'));
+        return {href: a.href, title: clone.textContent.trim()};
+    })"""
+
+
+def search_results(context, site: Path, term: str) -> list[dict]:
+    """The search page's results for ``term`` (``[{"href", "title"}]``, best first), once they
+    and their formulas are shown."""
+    from urllib.parse import quote
+
+    page = context.new_page()
+    try:
+        page.goto(
+            (site / "search.html").resolve().as_uri() + f"?q={quote(term)}", wait_until="load"
+        )
+        page.wait_for_function(
+            "() => document.querySelector('#search-results p.search-summary') !== null"
+            " || document.querySelectorAll('#search-results ul.search > li').length > 0",
+            timeout=20_000,
+        )
+        page.wait_for_timeout(1500)  # the rest of the list, then MathJax
+        page.evaluate(
+            "async () => { if (window.MathJax && MathJax.typesetPromise) {"
+            " await MathJax.startup.promise; await MathJax.typesetPromise(); } }"
+        )
+        return page.evaluate(SEARCH_RESULTS)
+    finally:
+        page.close()
+
+
+def check_search_ranking(context, site: Path, expected: dict[str, str]) -> list[str]:
+    """For each ``term: page`` (``"log-sum-exp": "03_softmax.html"``), the page is among the
+    first three results; no page is listed twice and no title shows TeX."""
+    problems = []
+    for term, page_name in expected.items():
+        found = search_results(context, site, term)
+        pages = [r["href"].split("#")[0].split("?")[0] for r in found]
+        top = [p.rsplit("/", 1)[-1] for p in pages[:3]]
+        if page_name not in top:
+            rank = next((i + 1 for i, p in enumerate(pages) if p.endswith("/" + page_name)), None)
+            problems.append(f"search {term!r}: {page_name} is result {rank}, first three {top}")
+        if len(set(pages)) != len(pages):
+            problems.append(f"search {term!r}: a page is listed more than once")
+        if any("/solutions/" in p for p in pages):
+            problems.append(f"search {term!r}: lists a solution page")
+        raw = [r["title"] for r in found if "\\" in r["title"] or "$" in r["title"]]
+        if raw:
+            problems.append(f"search {term!r}: TeX in result titles {raw[:2]}")
+    return problems
+
+
+# ------------------------------------------------------------------------------ keyboard
+
+
+def tabs_to(context, url: str, selector: str = "a.right-next", limit: int = 600) -> int | None:
+    """How many presses of Tab, from the top of the page, reach ``selector`` (None: never)."""
+    page = context.new_page()
+    try:
+        page.goto(url, wait_until="load")
+        page.evaluate(
+            "async () => { if (window.MathJax && MathJax.startup && MathJax.startup.promise)"
+            " { await MathJax.startup.promise; } }"
+        )
+        for count in range(1, limit + 1):
+            page.keyboard.press("Tab")
+            if page.evaluate("s => document.activeElement.matches(s)", selector):
+                return count
+    finally:
+        page.close()
+    return None
 
 
 @contextlib.contextmanager
@@ -335,19 +566,49 @@ def check_served(browser, site: Path) -> list[str]:
     return problems
 
 
-def check_site(browser, site: Path, pages: list[Path], shots: Path | None = SCREENSHOTS):
-    """Check the index, every page in ``pages`` and the search page; returns the reports and
-    the site-wide problems."""
+# Three terms of the course and the lesson that teaches each: it must come in the first three.
+SEARCH_TERMS = {
+    "log-sum-exp": "03_softmax.html",
+    "perplexity": "08_bits_per_character.html",
+    "temperature scaling": "10_calibration.html",
+}
+
+
+def check_site(
+    browser,
+    site: Path,
+    pages: list[Path],
+    shots: Path | None = SCREENSHOTS,
+    launch: bool = True,
+    axe: bool = True,
+):
+    """Check the index, every page in ``pages`` (with axe-core in light and dark mode), the
+    menus, and the search page; returns the reports and the site-wide problems."""
     order = reading_order(site, pages)
     sources = _sources(site, order)
     context = offline_context(browser)
+    general = []
     try:
-        reports = [check_page(context, site, site / "index.html", None, order, shots)]
+        everything = [site / "index.html", *order, site / "search.html", site / "genindex.html"]
+        reports = [check_page(context, site, site / "index.html", None, order, shots, launch)]
         for html in order:
-            reports.append(check_page(context, site, html, sources[html], order, shots))
-        general = check_search(context, site)
+            reports.append(check_page(context, site, html, sources[html], order, shots, launch))
+        if axe:
+            for html in everything:
+                for mode, found in axe_audit(context, html.resolve().as_uri()).items():
+                    for v in found:
+                        general.append(
+                            f"axe {html.relative_to(site)} ({mode}): "
+                            f"{v['id']} x{v['nodes']} {v['targets'][:1]}"
+                        )
+        general += check_search(context, site)
+        terms = {t: p for t, p in SEARCH_TERMS.items() if (site / p).is_file()}
+        general += check_search_ranking(context, site, terms)
     finally:
         context.close()
+    first = order[0] if order else site / "index.html"
+    for width in (390, 1366):
+        general += check_menus(browser, first.resolve().as_uri(), width)
     general += check_served(browser, site)
     return reports, general
 
@@ -359,7 +620,7 @@ def _sources(site: Path, order: list[Path]) -> dict:
     }
 
 
-def check_site_or_explain(site: Path, pages: list[Path]) -> int:
+def check_site_or_explain(site: Path, pages: list[Path], launch: bool = True) -> int:
     """``check_site`` with a printed table; 0 if every page is fine or the check cannot run."""
     if chromium_path() is None:
         print("site check skipped: Chromium not found (apt-get install -y chromium)")
@@ -370,7 +631,7 @@ def check_site_or_explain(site: Path, pages: list[Path]) -> int:
         print("site check skipped: playwright is not installed (pip install -r requirements.txt)")
         return 0
     with open_browser() as browser:
-        reports, general = check_site(browser, site, pages)
+        reports, general = check_site(browser, site, pages, launch=launch)
     print(f"checked in Chromium (offline), screenshots in {SCREENSHOTS.relative_to(ROOT)}/:")
     failed = 0
     for report in reports:
