@@ -15,7 +15,8 @@ in a course directory made by ``tools/nbgrader_course.py``:
    earns: all its points, or none; so the notebook gets a partial score. A written answer
    waits for the teacher, or scores 0 when left as the stub;
 4. ``nbgrader generate_feedback`` shows the learner the checker's friendly report for the
-   wrong answer and the stub, not a traceback, and the passed report for the right ones.
+   wrong answer and the stub, not a traceback (the only tracebacks are those of the cells
+   after the stub that call it), and the passed report for the right ones.
 
 For the first lesson and the first lesson with a written answer (:func:`three_learner_lessons`),
 three more learners hand in a notebook each, and every graded cell gets each score:
@@ -33,6 +34,7 @@ from __future__ import annotations
 
 import html
 import os
+import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -56,6 +58,7 @@ MIXED = "learner_mixed"
 LEARNERS = ("learner_solutions", "learner_stubs", "learner_mistake")
 WORKERS = max(1, min(2, os.cpu_count() or 1))
 RIGHT, STUB, MISTAKE = "right", "stub", "mistake"
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def _solution(lesson: str):
@@ -197,6 +200,7 @@ class Graded:
     release: nbformat.NotebookNode | None = None
     grades: dict = field(default_factory=dict)  # learner -> {grade_id: (auto, max, manual?)}
     feedback: dict = field(default_factory=dict)  # learner -> the feedback page
+    autograded: dict = field(default_factory=dict)  # learner -> the notebook as nbgrader ran it
     error: str = ""
 
 
@@ -272,6 +276,8 @@ def grade_batch(lessons, three: set, course: Path, env: dict) -> Batch:
             for learner in learners:
                 page = course / "feedback" / learner / lesson / f"{lesson}.html"
                 result.feedback[learner] = page.read_text(encoding="utf-8")
+                ran = course / "autograded" / learner / lesson / f"{lesson}.ipynb"
+                result.autograded[learner] = nbformat.read(ran, 4)
         except Exception as exc:  # reported by the lesson's own tests
             result.error = f"{type(exc).__name__}: {exc}\n{failed}"
         else:
@@ -427,6 +433,22 @@ def _no_traceback(page: str) -> None:
     assert "CheckFailed" not in page
 
 
+def _only_reports_in_check_cells(nb, checks, stubbed: bool) -> None:
+    """Every check cell of the graded notebook, and every check that fails elsewhere, shows
+    the checker's report, never a traceback; the only other errors are those of a stub, in
+    the cells after it that call it (so with no stub, none)."""
+    for cell in nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        for output in cell.get("outputs", []):
+            if output.output_type != "error":
+                continue
+            text = ANSI.sub("", "\n".join(output.traceback))
+            if grade_id in checks or output.ename == "CheckFailed":
+                assert "Traceback (most recent call last)" not in text, (grade_id, text[-2000:])
+            else:
+                assert stubbed and output.ename == "NotImplementedError", text[-2000:]
+
+
 @pytest.mark.parametrize("lesson", LESSONS)
 def test_feedback_shows_the_friendly_report_not_a_traceback(lesson_graded, lesson):
     plan = lesson_graded.plan
@@ -439,7 +461,10 @@ def test_feedback_shows_the_friendly_report_not_a_traceback(lesson_graded, lesso
         report = getattr(xl.check, plan.stub[0])(stub_function).message
         assert "not attempted" in report
         _shows_report(page, report)
-    _no_traceback(page)
+    _only_reports_in_check_cells(lesson_graded.autograded[MIXED], plan.checks, bool(plan.stub))
+    assert "CheckFailed" not in page
+    if not plan.stub:
+        _no_traceback(page)
     # The exercises the learner got right show their report too.
     assert page.count("✅") >= list(plan.checks.values()).count(RIGHT)
 
@@ -448,8 +473,13 @@ def test_feedback_shows_the_friendly_report_not_a_traceback(lesson_graded, lesso
 def test_feedback_of_the_three_learners(lesson_graded, lesson):
     exercises = function_exercises(_solution(lesson))
     pages = {learner: html.unescape(lesson_graded.feedback[learner]) for learner in LEARNERS}
-    for page in pages.values():
-        _no_traceback(page)
+    checks = {f"check_{exercise}" for exercise, _ in exercises}
+    for learner, page in pages.items():
+        assert "CheckFailed" not in page
+        nb = lesson_graded.autograded[learner]
+        _only_reports_in_check_cells(nb, checks, stubbed=learner == "learner_stubs")
+    _no_traceback(pages["learner_solutions"])
+    _no_traceback(pages["learner_mistake"])
     exercise, _ = lesson_graded.plan.mistake
     _shows_report(
         pages["learner_mistake"], getattr(xl.check, exercise)(typical_mistake(exercise)).message
