@@ -73,7 +73,8 @@ browser: $(STAMP)
 html: $(STAMP)
 	$(BIN)/python tools/build_site.py
 
-# A class (tests/classroom/, TEACHING.md): every lesson graded by nbgrader for three learners;
+# A class (tests/classroom/, TEACHING.md): every lesson graded by nbgrader (a right answer, a
+# stub and a typical mistake in one submission; three learners for two lessons);
 # a JupyterHub on 127.0.0.1 where two learners log in, pull the course with the nbgitpuller
 # link, run lesson 00 in Chromium and merge a course update; the Kubernetes values checked.
 # The hub's proxy is configurable-http-proxy from npm (pinned in tests/classroom/
