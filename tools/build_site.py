@@ -9,7 +9,11 @@ The site's source is ``book/`` (its Sphinx configuration, front page and extensi
 the notebooks, laid out as in ``notebooks/``: every ``notebooks/NN_*.ipynb`` a page, every
 ``notebooks/solutions/NN_*.ipynb`` a page under ``solutions/``, found when the site is built.
 The pages show the notebooks' saved outputs (they are saved after Restart & Run All, and
-nbval checks them): building takes seconds and runs no kernel.
+nbval checks them). The one thing the build computes is the widgets' frames, which let them
+move on the page without a kernel (``book/_ext/xent_widget_frames.py``): each widget's own
+code renders its pictures for a grid of control values, in a kernel where a widget needs the
+notebook's state. They are cached by content in ``build/widget-frames/``, so only the first
+build after a change to the package renders them (a few CPU-minutes).
 
 Nothing is fetched when a page is read: MathJax comes from npm's ``mathjax`` package (pinned
 in ``book/package.json`` and ``book/package-lock.json``; ``npm ci`` installs it into
