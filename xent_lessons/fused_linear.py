@@ -277,18 +277,7 @@ def _loss(batch: _Batch, stats):
         # V * log_sum + sum_c (max - z_c): two terms >= 0, nothing cancels.
         smooth = batch.n_classes * log_sum + shift_sum
         per_row = (1 - eps) * per_row + (eps / batch.n_classes) * smooth
-    per_row = per_row.astype(batch.h.dtype, copy=False)
-    if batch.reduction == "none":
-        full = per_row
-        if batch.rows is not None:
-            full = np.zeros(batch.n_rows, batch.h.dtype)
-            full[batch.rows] = per_row
-        return to_python_scalar(full.reshape(batch.batch_shape))
-    total = float(per_row.sum(dtype=np.float64))
-    if batch.reduction == "sum":
-        return total
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return float(np.float64(total) / np.float64(batch.mean_denominator))  # 0 / 0 = NaN, as torch
+    return _reduce_rows(batch, per_row.astype(batch.h.dtype, copy=False))
 
 
 def _scales(batch: _Batch):
@@ -673,7 +662,9 @@ def _capped_loss_and_grads(batch: _Batch, z_loss: float, softcap, chunk_size, wa
 
 
 def _reduce_rows(batch: _Batch, per_row: np.ndarray):
-    """The rows' losses reduced as ``batch.reduction`` says (as :func:`_loss` does)."""
+    """The losses of the rows that count, reduced as ``batch.reduction`` says: ``"none"``
+    puts them back among all N rows (0 for an ignored one), ``"mean"`` divides the sum by
+    the rows that count (or their class weights' sum), 0 / 0 giving NaN as in torch."""
     if batch.reduction == "none":
         full = per_row
         if batch.rows is not None:
@@ -684,4 +675,4 @@ def _reduce_rows(batch: _Batch, per_row: np.ndarray):
     if batch.reduction == "sum":
         return total
     with np.errstate(invalid="ignore", divide="ignore"):
-        return float(np.float64(total) / np.float64(per_row.size))
+        return float(np.float64(total) / np.float64(batch.mean_denominator))
