@@ -5,8 +5,9 @@ grading follows the course's own conventions (TEACHING.md, "Grading with nbgrade
 
 - ``nbgrader generate_assignment`` makes the same learner notebook as ``make notebooks``
   (tools/make_notebooks.py): the same stub in place of each ``# BEGIN SOLUTION`` ...
-  ``# END SOLUTION`` block, the same text in place of a written answer, and the cells
-  tagged ``solution-only`` left out;
+  ``# END SOLUTION`` block, the same text in place of a written answer, the cells
+  tagged ``solution-only`` left out, and the follow-up cells that use an exercise's
+  function inside the same ``try: ... except NotImplementedError``;
 - ``nbgrader autograde`` runs every notebook on a fresh kernel. While it runs, nbgrader sets
   ``NBGRADER_EXECUTION=autograde`` in the kernel's environment, and the course's checkers
   then raise when a check does not pass (``xent_lessons/check/_grading.py``), so the check
@@ -20,7 +21,7 @@ points) is in the notebooks themselves, stamped by ``make notebooks``
 import importlib.util
 from pathlib import Path
 
-from nbconvert.preprocessors import TagRemovePreprocessor
+from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
 from nbgrader.converters import GenerateAssignment
 
 c = get_config()  # noqa: F821 (defined by traitlets when it loads this file)
@@ -40,8 +41,25 @@ c.ClearSolutions.text_stub = make_notebooks.MARKDOWN_STUB
 # for solutions in the cells that remain.
 c.TagRemovePreprocessor.enabled = True
 c.TagRemovePreprocessor.remove_cell_tags = [make_notebooks.SOLUTION_ONLY_TAG]
+
+
+class GuardFollowUps(Preprocessor):
+    """A follow-up cell that uses an exercise's function waits for the exercise, as in the
+    learner notebook of ``make notebooks``: it runs inside ``try: ... except
+    NotImplementedError``. Runs before nbgrader clears the solutions (the exercises are
+    found by their solution blocks)."""
+
+    def preprocess(self, nb, resources):
+        exercises = make_notebooks.exercise_functions(nb)
+        for cell in nb.cells:
+            make_notebooks.guard_follow_up(cell, exercises)
+        return nb, resources
+
+
+c.GuardFollowUps.enabled = True  # an nbconvert preprocessor does nothing unless enabled
 c.GenerateAssignment.preprocessors = [
     TagRemovePreprocessor,
+    GuardFollowUps,
     *GenerateAssignment.class_traits()["preprocessors"].default(),
 ]
 

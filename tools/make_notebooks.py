@@ -389,6 +389,16 @@ def guarded_follow_up(source: str, functions: list[str]) -> str:
     )
 
 
+def guard_follow_up(cell, exercises: set[str]) -> None:
+    """Put ``cell`` inside ``try: ... except NotImplementedError`` if it is a follow-up cell
+    of ``exercises`` (see :func:`follow_up_uses`); leave any other cell as it is. Used for
+    the learner notebook here and by nbgrader's ``generate_assignment`` (nbgrader_config.py),
+    so that both make the same learner notebook."""
+    uses = follow_up_uses(cell, exercises)
+    if uses:
+        cell.source = guarded_follow_up(cell.source, uses)
+
+
 def learner_notebook(solution_nb, name: str = "the solution notebook"):
     """A learner notebook (sources only, outputs cleared) made from a solution notebook.
 
@@ -408,9 +418,7 @@ def learner_notebook(solution_nb, name: str = "the solution notebook"):
             continue
         copy = nbformat.from_dict(deepcopy(dict(cell)))
         copy.source = learner_source(cell)
-        uses = follow_up_uses(cell, exercises)
-        if uses:
-            copy.source = guarded_follow_up(copy.source, uses)
+        guard_follow_up(copy, exercises)
         if copy.cell_type == "code":
             copy.outputs, copy.execution_count = [], None
         nb.cells.append(copy)
