@@ -361,3 +361,37 @@ def test_wrong_answers_are_caught_and_named(checker, wrong, words):
     assert result.status == "failed", result.message
     for word in words:
         assert word in result.message, (word, result.message)
+
+
+# ------------------------------------------------- a class index out of range (issue 28)
+
+
+@pytest.mark.parametrize(
+    ("target", "words"),
+    [
+        ([1, 2, 3, 1, 3], ["class index 3", "expected 0 to 2", "2 of 5 out of range",
+                           "target[2] = 3, target[4] = 3", "labels numbered 1 to 3 instead of 0 to 2",
+                           "one output too few"]),
+        ([0, 2, 3, 1, 5], ["target[2] = 3, target[4] = 5", "label 5 needs at least 6",
+                           "the logits have 3"]),
+        ([0, -1, 2, -1, 1], ["class index -1", "target[1] = -1, target[3] = -1",
+                             "pass it as ignore_index=-1"]),
+    ],
+)
+def test_out_of_range_target_message_names_values_positions_range_and_cause(target, words):
+    with pytest.raises(ValueError) as info:
+        xl.categorical_cross_entropy(np.zeros((5, 3)), np.array(target))
+    for word in words:
+        assert word in str(info.value), (word, str(info.value))
+
+
+def test_out_of_range_message_does_not_blame_numbering_from_1_when_a_label_is_0():
+    with pytest.raises(ValueError) as info:
+        xl.categorical_cross_entropy(np.zeros((5, 3)), np.array([0, 2, 3, 1, 5]))
+    assert "numbered from 1" not in str(info.value)
+
+
+def test_out_of_range_message_gives_kdim_positions_and_counts_the_rest():
+    with pytest.raises(ValueError) as info:
+        xl.categorical_cross_entropy(np.zeros((2, 3, 4)), np.full((2, 4), 3))
+    assert "target[0, 0] = 3, target[0, 1] = 3, target[0, 2] = 3 and 5 more" in str(info.value)

@@ -90,6 +90,7 @@ __all__ = [
     "sigmoid",
     "sigmoid_focal_loss",
     "sigmoid_focal_loss_grad",
+    "sliding_window_spans",
     "softmax",
     "surprisal",
     "vocab_parallel_cross_entropy",
@@ -121,6 +122,7 @@ _LAZY_FUNCTIONS = {
     "linear_cross_entropy_grad": "fused_linear",
     "peak_memory": "memory",
     "show_figure": "figures",
+    "sliding_window_spans": "sequences",
     "vocab_parallel_cross_entropy": "vocab_parallel",
 }
 

@@ -361,12 +361,46 @@ def as_class_indices(
     # exactly), before any cast could wrap a large unsigned value around.
     bad = ((arr < 0) | (arr >= n_classes)) & (arr != ignore_index)
     if bad.any():
-        value = arr[bad].flat[0]
-        raise ValueError(
-            f"{name} holds class index {value}, out of range for {n_classes} classes "
-            f"(expected 0 to {n_classes - 1}, or ignore_index={ignore_index})"
-        )
+        raise ValueError(_out_of_range_message(arr, bad, name, n_classes, ignore_index))
     return arr.astype(np.intp, copy=False)
+
+
+def _out_of_range_message(arr, bad, name, n_classes, ignore_index, shown=3) -> str:
+    """Names the bad class indices, where they are, the valid range and the likely cause."""
+    positions = np.argwhere(bad)
+    values = arr[bad]
+    where = ", ".join(
+        f"{name}[{', '.join(str(int(i)) for i in pos)}] = {value}"
+        for pos, value in zip(positions[:shown], values[:shown], strict=True)
+    )
+    if values.size > shown:
+        where += f" and {values.size - shown} more"
+    valid = arr[~bad & (arr != ignore_index)]
+    low = min(int(values.min()), int(valid.min())) if valid.size else int(values.min())
+    high = int(values.max())
+    if int(values.min()) < 0:
+        cause = (
+            f"a negative index ({int(values.min())}) usually marks padding or a missing "
+            f"label: pass it as ignore_index={int(values.min())} (ignore_index is "
+            f"{ignore_index} here)"
+        )
+    elif low >= 1 and high == n_classes:
+        cause = (
+            f"labels numbered 1 to {n_classes} instead of 0 to {n_classes - 1} (subtract 1), "
+            f"or a model with one output too few (the logits have {n_classes} classes)"
+        )
+    else:
+        cause = (
+            f"the model outputs too few classes: label {high} needs at least {high + 1}, "
+            f"the logits have {n_classes} on their class axis"
+        )
+        if low >= 1:
+            cause += "; or the labels are numbered from 1 (subtract 1)"
+    return (
+        f"{name} holds class index {values[0]}, out of range for {n_classes} classes "
+        f"(expected 0 to {n_classes - 1}, or ignore_index={ignore_index}): "
+        f"{values.size} of {arr.size} out of range, {where}. Likely cause: {cause}."
+    )
 
 
 def check_ignore_index(ignore_index) -> int:

@@ -33,6 +33,7 @@ from __future__ import annotations
 import math
 import numbers
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -48,6 +49,7 @@ from .losses import categorical_cross_entropy
 __all__ = [
     "MEANS",
     "BigramHistory",
+    "WindowSpan",
     "bigram_logits",
     "bigram_loss_and_grad",
     "micro_batch_token_weights",
@@ -55,6 +57,7 @@ __all__ = [
     "pad_sequences",
     "random_windows",
     "sequence_cross_entropy",
+    "sliding_window_spans",
     "train_bigram",
 ]
 
@@ -516,3 +519,99 @@ def train_bigram(token_ids, vocab_size, steps=300, batch_size=32, length=65, lr=
         if checkpoint_every and (t % checkpoint_every == 0 or t == steps):
             checkpoints[t] = W.copy()
     return BigramHistory(W, losses, checkpoints)
+
+
+# ------------------------------------------------------------------ sliding windows
+
+
+class WindowSpan(NamedTuple):
+    """One window of a sliding-window evaluation (half-open spans of token positions).
+
+    The model reads ``tokens[input_start:input_end]`` and the window scores its predictions
+    of ``tokens[target_start:target_end]``; target ``t`` sees the ``t - input_start`` tokens
+    before it in the window as its context.
+    """
+
+    input_start: int
+    input_end: int
+    target_start: int
+    target_end: int
+
+
+def sliding_window_spans(n_tokens, context_length, stride):
+    r"""The windows that score a text longer than a model's context, each token exactly once.
+
+    A model that reads at most ``context_length`` tokens at once cannot score a longer text
+    in one call. The sliding window of Hugging Face's perplexity guide moves a window of
+    ``context_length`` tokens by ``stride`` tokens at a time and, in each window, scores
+    only the targets that no earlier window scored: the last ones, which have the most
+    context. Every token but the first (which has no context to be predicted from) is
+    scored exactly once, so the mean of the scored losses is the text's cross-entropy.
+
+    Parameters
+    ----------
+    n_tokens : int
+        The length of the text, at least 2 (one target).
+    context_length : int
+        The most tokens the model reads at once (Hugging Face's ``max_length``), at least
+        2. A window of ``context_length`` inputs predicts ``context_length - 1`` targets,
+        the first input being context only.
+    stride : int
+        How far each window starts after the previous one, from 1 (each target gets the
+        most context, one model call per target) to ``context_length - 1`` (windows share
+        one token: the fewest calls, the least context).
+
+    Returns
+    -------
+    list of WindowSpan
+        ``(input_start, input_end, target_start, target_end)`` per window, in order. The
+        targets' spans tile ``[1, n_tokens)`` without gap or overlap; the first window
+        scores all its targets, each later one its last ``stride`` (the last window maybe
+        fewer), each with at least ``context_length - stride`` tokens of context.
+
+    Raises
+    ------
+    TypeError
+        If an argument is not an integer.
+    ValueError
+        If ``n_tokens < 2``, ``context_length < 2``, or ``stride`` is outside
+        ``[1, context_length - 1]``.
+
+    Notes
+    -----
+    The windows are those of Hugging Face's loop (``begin`` in ``range(0, n, stride)``,
+    ``end = min(begin + max_length, n)``, stop when ``end == n``). A window of ``L`` inputs
+    predicts ``L - 1`` targets, so a stride of ``L`` would leave the token at each window's
+    start unscored (the off-by-one of transformers issue 30975): this function refuses it.
+    Weigh each window's mean loss by its number of scored targets (or add up the per-token
+    losses), never average the windows' means: the last window is usually shorter.
+
+    Examples
+    --------
+    >>> for span in sliding_window_spans(10, context_length=4, stride=2):
+    ...     print(tuple(span))
+    (0, 4, 1, 4)
+    (2, 6, 4, 6)
+    (4, 8, 6, 8)
+    (6, 10, 8, 10)
+    >>> sum(s.target_end - s.target_start for s in sliding_window_spans(10, 4, 2))  # 10 - 1
+    9
+    """
+    n_tokens = _check_count(n_tokens, "n_tokens", 2)
+    context_length = _check_count(context_length, "context_length", 2)
+    stride = _check_count(stride, "stride", 1)
+    if stride > context_length - 1:
+        raise ValueError(
+            f"stride must be at most context_length - 1 = {context_length - 1}; got {stride}. "
+            f"A window of {context_length} tokens predicts {context_length - 1} targets (its "
+            "first token has no context), so windows further apart would leave a token "
+            "unscored at every window's start"
+        )
+    spans, scored_up_to = [], 1
+    for begin in range(0, n_tokens, stride):
+        end = min(begin + context_length, n_tokens)
+        spans.append(WindowSpan(begin, end, scored_up_to, end))
+        scored_up_to = end
+        if end == n_tokens:
+            break
+    return spans
