@@ -238,3 +238,80 @@ def test_training_bpc_curves_draws_the_references():
                                        references={"counts": 3.5})
     assert list(art["held_out"].get_ydata()) == [5.1, 3.7]
     assert list(art["references"]["counts"].get_ydata()) == [3.5, 3.5]
+
+
+# ---------------------------------------------------------------- sliding_window_loss
+
+
+def test_sliding_window_loss_checker_accepts_the_reference_solution():
+    result = xl.check.sliding_window_loss(solution_function(NOTEBOOK, "sliding_window_loss"))
+    assert result.status == "passed", result.message
+
+
+def test_sliding_window_loss_checker_reports_the_stub():
+    assert xl.check.sliding_window_loss(_stub).status == "not attempted"
+
+
+def _windows(n_tokens, context_length, stride):
+    """The learner's own window placement: (begin, end, first new target) per window."""
+    out, scored_up_to = [], 1
+    for begin in range(0, n_tokens, stride):
+        end = min(begin + context_length, n_tokens)
+        out.append((begin, end, scored_up_to))
+        scored_up_to = end
+        if end == n_tokens:
+            break
+    return out
+
+
+def _mean_of_means(score_window, n, L, s):
+    return float(np.mean([score_window(b, e)[f - b - 1:].mean() for b, e, f in _windows(n, L, s)]))
+
+
+def _overlap_twice(score_window, n, L, s):
+    return float(np.concatenate([score_window(b, e) for b, e, _ in _windows(n, L, s)]).mean())
+
+
+def _off_by_one(score_window, n, L, s):
+    kept = [score_window(b, e)[f - b:] for b, e, f in _windows(n, L, s)]
+    return float(np.concatenate(kept).mean())
+
+
+def _guide_weights(score_window, n, L, s):
+    parts = [score_window(b, e)[f - b - 1:] for b, e, f in _windows(n, L, s)]
+    weights = [p.size if k == 0 else p.size - 1 for k, p in enumerate(parts)]
+    return float(np.average([p.mean() for p in parts], weights=weights))
+
+
+def _end_to_end(score_window, n, L, s):
+    parts = [score_window(b, min(b + L, n)) for b in range(0, n - 1, L)]
+    return float(np.concatenate(parts).mean())
+
+
+def _first_new_targets(score_window, n, L, s):
+    """Keeps each window's FIRST (e - f) predictions: the right count, the least context."""
+    parts = [score_window(b, e)[:e - f] for b, e, f in _windows(n, L, s)]
+    return float(np.concatenate(parts).mean())
+
+
+def _too_long_windows(score_window, n, L, s):
+    """Reads one token too many per window: the checker's model refuses it."""
+    parts = [score_window(b, min(b + L + 1, n))[f - b - 1:] for b, _, f in _windows(n, L, s)]
+    return float(np.concatenate(parts).mean())
+
+
+@pytest.mark.parametrize(
+    ("wrong", "words"),
+    [
+        (_mean_of_means, ["mean of the windows' mean losses", "n_tokens - 1"]),
+        (_overlap_twice, ["scored twice", "no earlier window scored"]),
+        (_off_by_one, ["off by one", "t - begin - 1"]),
+        (_guide_weights, ["minus one", "num_valid_tokens - batch_size"]),
+        (_end_to_end, ["end to end", "never predicted"]),
+        (lambda f, n, L, s: _mean_of_means(f, n, L, s) / np.log(2), ["1/ln 2"]),
+        (_first_new_targets, ["FIRST new targets", "LAST ones"]),
+        (_too_long_windows, ["reads at most context_length"]),
+    ],
+)
+def test_sliding_window_loss_checker_names_the_mistake(wrong, words):
+    assert_fails(xl.check.sliding_window_loss(wrong), *words)

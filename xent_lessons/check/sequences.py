@@ -12,10 +12,10 @@ import math
 import numpy as np
 
 from ..losses import categorical_cross_entropy
-from ..sequences import next_token_targets
+from ..sequences import next_token_targets, sliding_window_spans
 from ._runner import Case, CheckResult, Mistake, run_cases
 
-__all__ = ["accumulated_loss", "shift_and_mask"]
+__all__ = ["accumulated_loss", "shift_and_mask", "sliding_window_loss"]
 
 
 # ------------------------------------------------------------------ shift_and_mask
@@ -305,3 +305,172 @@ def accumulated_loss(fn) -> CheckResult:
                 "sum): the token mean divides by the number of real tokens."),
     ]
     return run_cases("accumulated_loss", fn, cases, mistakes)
+
+
+# ---------------------------------------------------------------- sliding_window_loss
+
+
+class _WindowModel:
+    """A stand-in for one model call on ``tokens[begin:end]``: its per-target losses (nats).
+
+    The loss of target ``t`` falls with its context ``c = t - begin`` in the window
+    (``base[t] + 2 / (1 + c)``), as a real model's does, so that a token scored in the wrong
+    window, or twice, changes the mean. Windows longer than ``context_length`` are refused.
+    """
+
+    def __init__(self, n_tokens, context_length, seed):
+        self.n_tokens, self.context_length = n_tokens, context_length
+        self.base = np.random.default_rng(seed).uniform(0.5, 3.0, size=n_tokens)
+
+    def __repr__(self) -> str:
+        return f"score_window (a model of context {self.context_length} on {self.n_tokens} tokens)"
+
+    def __call__(self, begin, end):
+        for name, value in (("begin", begin), ("end", end)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+                raise TypeError(f"score_window: {name} must be an integer; got {value!r}")
+        begin, end = int(begin), int(end)
+        if not 0 <= begin < end <= self.n_tokens:
+            raise ValueError(f"score_window: need 0 <= begin < end <= n_tokens = {self.n_tokens}; "
+                             f"got begin={begin}, end={end}")
+        if end - begin > self.context_length:
+            raise ValueError(f"score_window: the model reads at most context_length = "
+                             f"{self.context_length} tokens; got the window [{begin}, {end}) of "
+                             f"{end - begin}")
+        targets = np.arange(begin + 1, end)
+        return self.base[targets] + 2.0 / (1.0 + (targets - begin))
+
+
+def _window_mean(score_window, n_tokens, context_length, stride):
+    total, count = 0.0, 0
+    for span in sliding_window_spans(n_tokens, context_length, stride):
+        losses = score_window(span.input_start, span.input_end)
+        first = span.target_start - span.input_start - 1  # losses[j]: target input_start + 1 + j
+        total += float(np.sum(losses[first:]))
+        count += span.target_end - span.target_start
+    return total / count
+
+
+def _mean_of_window_means(score_window, n_tokens, context_length, stride):
+    means = []
+    for span in sliding_window_spans(n_tokens, context_length, stride):
+        losses = score_window(span.input_start, span.input_end)
+        means.append(float(np.mean(losses[span.target_start - span.input_start - 1:])))
+    return float(np.mean(means))
+
+
+def _overlap_scored_twice(score_window, n_tokens, context_length, stride):
+    losses = [score_window(span.input_start, span.input_end)
+              for span in sliding_window_spans(n_tokens, context_length, stride)]
+    return float(np.mean(np.concatenate(losses)))
+
+
+def _index_off_by_one(score_window, n_tokens, context_length, stride):
+    total, count = 0.0, 0
+    for span in sliding_window_spans(n_tokens, context_length, stride):
+        kept = score_window(span.input_start, span.input_end)[span.target_start - span.input_start:]
+        total, count = total + float(np.sum(kept)), count + kept.size
+    return total / count
+
+
+def _hugging_face_weights(score_window, n_tokens, context_length, stride):
+    """Each later window's mean weighed by its scored targets minus one (num_valid - batch)."""
+    total, count = 0.0, 0
+    for k, span in enumerate(sliding_window_spans(n_tokens, context_length, stride)):
+        losses = score_window(span.input_start, span.input_end)
+        scored = losses[span.target_start - span.input_start - 1:]
+        weight = scored.size if k == 0 else scored.size - 1
+        total, count = total + float(np.mean(scored)) * weight, count + weight
+    return total / count
+
+
+def _windows_end_to_end(score_window, n_tokens, context_length, stride):
+    """Windows placed end to end, every prediction scored: the token at each start is lost."""
+    total, count = 0.0, 0
+    for begin in range(0, n_tokens - 1, context_length):
+        losses = score_window(begin, min(begin + context_length, n_tokens))
+        total, count = total + float(np.sum(losses)), count + losses.size
+    return total / count
+
+
+def _first_targets_of_each_window(score_window, n_tokens, context_length, stride):
+    """Scores, in each window, its FIRST new targets (the least context) instead of its last."""
+    total, count, scored_up_to = 0.0, 0, 1
+    for begin in range(0, n_tokens, stride):
+        end = min(begin + context_length, n_tokens)
+        losses = score_window(begin, end)
+        n_new = end - scored_up_to
+        kept = losses[:n_new]
+        total, count, scored_up_to = total + float(np.sum(kept)), count + kept.size, end
+        if end == n_tokens:
+            break
+    return total / count
+
+
+def _in_bits(score_window, n_tokens, context_length, stride):
+    return _window_mean(score_window, n_tokens, context_length, stride) / math.log(2)
+
+
+def sliding_window_loss(fn) -> CheckResult:
+    """Check ``fn(score_window, n_tokens, context_length, stride)``: the sliding-window mean loss.
+
+    Parameters
+    ----------
+    fn : callable
+        The learner's function. ``score_window(begin, end)`` is one model call on
+        ``tokens[begin:end]`` (at most ``context_length`` tokens): it returns the
+        ``end - begin - 1`` losses, in nats, of the predictions of tokens ``begin + 1`` to
+        ``end - 1``. ``fn`` returns the mean loss over tokens 1 to ``n_tokens - 1``, each
+        scored once, in the windows of :func:`xent_lessons.sliding_window_spans`.
+
+    Returns
+    -------
+    CheckResult
+        Passed, the first failing case with a hint, or "not attempted".
+
+    Examples
+    --------
+    >>> def mean_of_window_means(score_window, n_tokens, context_length, stride):
+    ...     spans = sliding_window_spans(n_tokens, context_length, stride)
+    ...     return np.mean([np.mean(score_window(a, b)[c - a - 1:]) for a, b, c, _ in spans])
+    >>> sliding_window_loss(mean_of_window_means).status
+    'failed'
+    """
+    cases = []
+    for n_tokens, context_length, stride, hint in [
+        (13, 5, 4, "windows of 5 tokens, 4 apart: they share one token, and every window "
+         "scores its 4 predictions; losses[j] is the prediction of token begin + 1 + j."),
+        (12, 4, 1, "stride 1: each window after the first scores only its last prediction."),
+        (30, 8, 3, "a later window scores only its targets not scored before (its last "
+         "stride ones; the last window maybe fewer): sum the losses, divide by n_tokens - 1."),
+        (9, 16, 5, "a text shorter than the context: one window, every prediction scored."),
+        (50, 6, 4, "the mean over every token but the first, each scored once, in nats."),
+    ]:
+        model = _WindowModel(n_tokens, context_length, seed=len(cases))
+        expected = _window_mean(model, n_tokens, context_length, stride)
+        cases.append(Case(f"n_tokens={n_tokens}, context_length={context_length}, stride={stride}",
+                          (model, n_tokens, context_length, stride), expected, hint, rtol=1e-9))
+    mistakes = [
+        Mistake(_mean_of_window_means, "that is the mean of the windows' mean losses: a window "
+                "that scores fewer targets (the last one, or the first when it scores more) gets "
+                "the same weight. Add up the scored losses and divide by their number, "
+                "n_tokens - 1."),
+        Mistake(_overlap_scored_twice, "every prediction of every window was counted: where "
+                "windows overlap, tokens are scored twice (or more), the early ones with little "
+                "context. Keep only the targets that no earlier window scored."),
+        Mistake(_index_off_by_one, "off by one: score_window(begin, end)[j] is the prediction "
+                "of token begin + 1 + j (the window's first token has no prediction), so the "
+                "first new target t sits at index t - begin - 1, not t - begin."),
+        Mistake(_hugging_face_weights, "each later window was weighed by its number of scored "
+                "targets minus one (Hugging Face's num_valid_tokens - batch_size is right only "
+                "when no label of the window is masked): weigh by the number actually scored."),
+        Mistake(_windows_end_to_end, "the windows were placed end to end, ignoring the stride: "
+                "the token at each window's start is then never predicted. Start a window every "
+                "`stride` tokens (windows of L tokens predict L - 1 targets)."),
+        Mistake(_first_targets_of_each_window, "each window scored its FIRST new targets: they "
+                "are the ones with the least context. Score the window's LAST ones: the "
+                "targets that end the window, after the most context."),
+        Mistake(_in_bits, "that is in bits: return nats (the losses are in nats; divide by "
+                "log 2 only to report bits per token)."),
+    ]
+    return run_cases("sliding_window_loss", fn, cases, mistakes)

@@ -13,7 +13,13 @@ from .. import style
 from .._validation import as_array, as_float_array
 from .language_models import char_label
 
-__all__ = ["padded_targets", "token_weight_steps", "training_bpc_curves", "weight_steps_data"]
+__all__ = [
+    "padded_targets",
+    "sliding_window_curves",
+    "token_weight_steps",
+    "training_bpc_curves",
+    "weight_steps_data",
+]
 
 
 def padded_targets(ax, targets, chars, ignore_index=-100, row_labels=None):
@@ -181,3 +187,57 @@ def training_bpc_curves(ax, steps, train_bits, held_out_bits=None, references=No
     style.label_axes(ax, "training step", "cross-entropy (bits per character)")
     ax.legend(fontsize="small", loc="upper right")
     return art
+
+
+def sliding_window_curves(ax_bits, ax_calls, curves, full_context_bits=None):
+    """Bits per token and model calls against the stride of a sliding-window evaluation.
+
+    Parameters
+    ----------
+    ax_bits, ax_calls : matplotlib.axes.Axes
+        Left: the mean bits per token at each stride; right: the number of model calls
+        (windows), on a log scale.
+    curves : dict
+        ``{context_length: (strides, bits, calls)}``, one line per context length.
+    full_context_bits : float, optional
+        The score with every token given all the context the model can use: a grey line.
+
+    Returns
+    -------
+    dict
+        ``"bits"`` and ``"calls"``: lists of ``Line2D``, one per context length.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> ax_bits, ax_calls = Figure().subplots(1, 2)
+    >>> out = sliding_window_curves(ax_bits, ax_calls, {4: ([1, 2, 3], [2.5, 2.6, 2.9], [99, 50, 33])})
+    >>> out["bits"][0].get_ydata().tolist()
+    [2.5, 2.6, 2.9]
+    """
+    colors = (style.MODEL, *style.EXTRA)
+    markers = ("s", "o", "^", "D")
+    lines = {"bits": [], "calls": []}
+    for k, (context_length, (strides, bits, calls)) in enumerate(sorted(curves.items())):
+        strides = as_array(strides, "strides")
+        bits, calls = as_float_array(bits, "bits"), as_float_array(calls, "calls")
+        # the first curves drawn larger and hollow, so that a later one on top leaves them visible
+        style_kw = dict(color=colors[k % len(colors)], marker=markers[k % len(markers)],
+                        markersize=max(10 - 3 * k, 4), markerfacecolor="none" if k == 0 else None,
+                        label=f"context length L = {context_length}")
+        lines["bits"] += ax_bits.plot(strides, bits, **style_kw)
+        lines["calls"] += ax_calls.plot(strides, calls, **style_kw)
+        ax_bits.annotate("L - 1: no overlap", (strides[-1], bits[-1]), textcoords="offset points",
+                         xytext=(-6, 0), ha="right", va="center", fontsize="small",
+                         color=colors[k % len(colors)])
+    if full_context_bits is not None:
+        ax_bits.axhline(full_context_bits, color=style.NEUTRAL, linestyle="--", linewidth=1,
+                        label=f"every token with full context, {full_context_bits:.3f}")
+    ax_bits.set_xlabel("stride (tokens)")
+    ax_bits.set_ylabel("held-out bits per token")
+    ax_bits.legend(fontsize="small")
+    ax_calls.set_xlabel("stride (tokens)")
+    ax_calls.set_ylabel("model calls (windows)")
+    ax_calls.set_yscale("log")
+    ax_calls.legend(fontsize="small")
+    return lines
