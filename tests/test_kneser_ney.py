@@ -8,7 +8,9 @@ distribution that Chen and Goodman's version, and ours, interpolate with).
 """
 
 import math
+import sys
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,6 +18,8 @@ import pytest
 import xent_lessons as xl
 from xent_lessons.corpus import Alphabet
 from xent_lessons.ngram import FREQUENCY_BITS, KneserNeyModel, bits_per_byte
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # for notebook_code
 
 TEXT = "the cat sat on the mat; the rat ate the hat. a cat, a rat!"
 
@@ -179,3 +183,53 @@ def test_bits_per_byte_by_hand():
 def test_bits_per_byte_refuses_bad_input(args, error, words):
     with pytest.raises(error, match=words):
         bits_per_byte(*args)
+
+
+# ----------------------------------------------------------- the kneser_ney_bigram checker
+
+
+def _bigram(train, previous, c, D, padded=True, lower="continuation", uniform=True, backoff="u"):
+    """An order-1 Kneser-Ney probability written here, with one optional slip."""
+    V = len(set(train) | {"\n"})
+    text = "\n" + train if padded else train
+    pairs = Counter(text[i - 1 : i + 1] for i in range(1, len(text)))
+    cont = Counter(p[1] for p in pairs) if lower == "continuation" else Counter(train)
+    total = sum(cont.values())
+    q0 = (max(cont[c] - D, 0) + D * len(cont) / V) / total if uniform else cont[c] / total
+    after = Counter({p[1]: n for p, n in pairs.items() if p[0] == previous})
+    if not after:
+        return q0
+    weight = D * len(after) if backoff == "u" else D
+    return (max(after[c] - D, 0) + weight * q0) / sum(after.values())
+
+
+def test_kneser_ney_checker_accepts_the_reference_solution_and_ours():
+    from notebook_code import solution_function
+
+    result = xl.check.kneser_ney_bigram(solution_function("08_bits_per_character", "kneser_ney_bigram"))
+    assert result.status == "passed", result.message
+    assert xl.check.kneser_ney_bigram(_bigram).status == "passed"
+
+
+@pytest.mark.parametrize(
+    ("wrong", "words"),
+    [
+        (lambda *a: _bigram(*a, lower="frequency"), ["continuation counts", "DIFFERENT"]),
+        (lambda *a: _bigram(*a, backoff="D"), ["D * u(p)"]),
+        (lambda *a: _bigram(*a, uniform=False), ["uniform 1 / V"]),
+        (lambda *a: _bigram(*a, padded=False), ["one newline in front"]),
+        (lambda t, p, c, D: _bigram(t, p, c, D) if p in t[:-1] else 0.0, ["not 0"]),
+    ],
+)
+def test_kneser_ney_checker_names_the_mistake(wrong, words):
+    result = xl.check.kneser_ney_bigram(wrong)
+    assert result.status == "failed", result.message
+    for word in words:
+        assert word in result.message, (word, result.message)
+
+
+def test_kneser_ney_checker_reports_the_stub():
+    def stub(*args):
+        raise NotImplementedError
+
+    assert xl.check.kneser_ney_bigram(stub).status == "not attempted"
