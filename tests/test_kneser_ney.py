@@ -233,3 +233,19 @@ def test_kneser_ney_checker_reports_the_stub():
         raise NotImplementedError
 
     assert xl.check.kneser_ney_bigram(stub).status == "not attempted"
+
+
+# ------------------------------------------------------------------------------- figure
+
+
+def test_the_smoothing_figure_draws_both_curves_and_their_best_orders():
+    from matplotlib.figure import Figure
+
+    ax = Figure().subplots()
+    art = xl.plots.bpc_by_order_smoothed(ax, [0, 1, 2, 3], [4.5, 3.5, 2.5, 3.0], [4.5, 3.4, 2.4, 2.2],
+                                         {"bz2*": 2.1})
+    assert art["add_alpha"].get_ydata().tolist() == [4.5, 3.5, 2.5, 3.0]
+    assert [star.get_xdata().tolist() for star in art["best"]] == [[2], [3]]
+    assert art["compressors"]["bz2*"].get_color() == xl.plots.language_models.COMPRESSOR_COLORS["bz2"]
+    with pytest.raises(ValueError, match="kneser_ney must have one value per order"):
+        xl.plots.bpc_by_order_smoothed(ax, [0, 1], [4.5, 3.5], [4.5])
