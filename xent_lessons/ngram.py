@@ -497,6 +497,14 @@ class KneserNeyModel:
         The character that fills the context before the start of a text (default ``"\n"``),
         as in :class:`CharNGramModel`.
 
+    Attributes
+    ----------
+    order, discount, alphabet, pad
+        As given.
+    levels : list
+        ``levels[j]`` holds the order-j weights :math:`w_j(s, c)` (as sorted base-V keys,
+        like :class:`CharNGramModel`'s counts), with each context's total and number of types.
+
     Examples
     --------
     >>> model = KneserNeyModel("abracadabra", order=1, discount=0.5)
