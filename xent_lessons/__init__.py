@@ -52,6 +52,7 @@ __all__ = [
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "binary_cross_entropy_with_logits_grad",
+    "bits_per_byte",
     "bradley_terry_loss",
     "brier_score",
     "categorical_cross_entropy",
@@ -118,6 +119,7 @@ _LAZY_SUBMODULES = {
 # Functions of modules that lesson 12 brought (and a few notebooks use), loaded on first
 # use so that they add nothing to the import of the package.
 _LAZY_FUNCTIONS = {
+    "bits_per_byte": "ngram",
     "linear_cross_entropy": "fused_linear",
     "linear_cross_entropy_grad": "fused_linear",
     "peak_memory": "memory",

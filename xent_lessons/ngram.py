@@ -40,7 +40,13 @@ import numpy as np
 from ._validation import as_float_array
 from .corpus import Alphabet
 
-__all__ = ["CharNGramModel", "add_alpha_surprisal", "bits_per_char_by_order"]
+__all__ = [
+    "CharNGramModel",
+    "KneserNeyModel",
+    "add_alpha_surprisal",
+    "bits_per_byte",
+    "bits_per_char_by_order",
+]
 
 DEFAULT_PAD = "\n"
 # The coder needs integer frequencies: alpha becomes the nearest fraction a / b with
@@ -418,3 +424,284 @@ def bits_per_char_by_order(train, test, orders, alpha=1.0, alphabet=None):
     return np.array(
         [CharNGramModel(train, k, alpha, alphabet).bits_per_char(test) for k in orders]
     )
+
+
+# ---------------------------------------------------------------------- Kneser-Ney
+
+DEFAULT_DISCOUNT = 0.75
+# The coder's integer frequencies for a smoothed model: floor(q * 2 ** FREQUENCY_BITS) + 1,
+# so that every character keeps a frequency >= 1 (a probability > 0) and the total stays far
+# below the coder's limit; rounding q to 24 bits costs about 1e-5 bits per character.
+FREQUENCY_BITS = 24
+
+
+class _LevelTable:
+    """The counts of one level of a Kneser-Ney model: weights of (context, next) pairs.
+
+    ``weights`` are raw counts :math:`n(s, c)` at the top level and continuation counts
+    :math:`N_{1+}(\\bullet s c)` below it. Per context, ``totals`` is the sum of its weights
+    and ``types`` the number of different characters with a weight > 0.
+    """
+
+    def __init__(self, pair_keys, pair_weights, V):
+        self.pair_keys, self.pair_weights = pair_keys, pair_weights
+        contexts = pair_keys // V
+        self.context_keys, first = np.unique(contexts, return_index=True)
+        self.totals = np.add.reduceat(pair_weights, first) if first.size else first
+        self.types = np.diff(np.append(first, contexts.size))
+
+    def lookup(self, context_keys, next_classes, V):
+        """(weight of the pair, total and types of the context) for each query."""
+        lookup = CharNGramModel._lookup
+        return (
+            lookup(self.pair_keys, self.pair_weights, context_keys * V + next_classes),
+            lookup(self.context_keys, self.totals, context_keys),
+            lookup(self.context_keys, self.types, context_keys),
+        )
+
+
+class KneserNeyModel:
+    r"""An order-k character model with interpolated Kneser-Ney smoothing.
+
+    Every order from 0 to :math:`k` takes part: the order-:math:`j` estimate keeps its
+    counts minus a **discount** :math:`D` each, and gives the mass it took away to the
+    order-:math:`(j-1)` estimate (the same context without its oldest character),
+
+    .. math::
+
+        q_j(c \mid s) = \frac{\max(w_j(s, c) - D, 0) + D\, u_j(s)\, q_{j-1}(c \mid s')}{w_j(s)},
+        \qquad q_{-1}(c) = \frac{1}{V},
+
+    where :math:`u_j(s)` is the number of different characters with :math:`w_j(s, c) > 0`
+    and :math:`w_j(s) = \sum_c w_j(s, c)`. At the top order, :math:`w_k(s, c) = n(s, c)`,
+    the counts; below it, :math:`w_j(s, c) = N_{1+}(\bullet\, s\, c)`, the number of
+    **different** characters seen before :math:`s c` (Kneser and Ney's "continuation
+    count": a lower order is only asked when the longer context was rare, so it should
+    predict what follows many different contexts, not what is merely frequent). A context
+    with :math:`w_j(s) = 0` (never seen) passes its lower order on unchanged:
+    :math:`q_j = q_{j-1}`. This is Chen and Goodman's (1998) interpolated Kneser-Ney with
+    one discount for every order, and the uniform distribution at the bottom, so that no
+    character has probability 0.
+
+    Parameters
+    ----------
+    train : str
+        The training text: the only text the counts come from.
+    order : int
+        :math:`k`, the longest context (0: letter frequencies, discounted towards uniform).
+    discount : float, optional
+        :math:`D`, strictly between 0 and 1 (default 0.75, the value practitioners start from).
+    alphabet : Alphabet, optional
+        The characters the model predicts (default: those of ``train`` and ``pad``).
+    pad : str, optional
+        The character that fills the context before the start of a text (default ``"\n"``),
+        as in :class:`CharNGramModel`.
+
+    Attributes
+    ----------
+    order, discount, alphabet, pad
+        As given.
+    levels : list
+        ``levels[j]`` holds the order-j weights :math:`w_j(s, c)` (as sorted base-V keys,
+        like :class:`CharNGramModel`'s counts), with each context's total and number of types.
+
+    Examples
+    --------
+    >>> model = KneserNeyModel("abracadabra", order=1, discount=0.5)
+    >>> model.alphabet.chars
+    '\nabcdr'
+    >>> q = model.probabilities("a")   # after "a": b twice, c once, d once
+    >>> q.round(4)
+    array([0.0195, 0.1836, 0.418 , 0.168 , 0.168 , 0.043 ])
+    >>> round(float(q.sum()), 12)
+    1.0
+    >>> round(model.bits_per_char("abracadabra"), 4)
+    0.9141
+
+    By hand: below order 1, "a" follows 4 different characters (newline, r, c, d) and b, c,
+    d, r one each, so :math:`q_0(b) = (1 - 0.5 + 0.5 \cdot 5 / 6) / 8 = 0.1146`; after "a",
+    :math:`q_1(b \mid a) = (2 - 0.5 + 0.5 \cdot 3 \cdot 0.1146) / 4 = 0.418`.
+    """
+
+    def __init__(self, train, order, discount=DEFAULT_DISCOUNT, alphabet=None, pad=DEFAULT_PAD):
+        train = _check_text(train, "train")
+        self.order = _check_order(order)
+        if isinstance(discount, bool) or not isinstance(discount, numbers.Real):
+            raise TypeError(f"discount must be a real number between 0 and 1; got {discount!r}")
+        if not 0 < float(discount) < 1:
+            raise ValueError(
+                f"discount must be strictly between 0 and 1 (D is taken off every count); "
+                f"got {discount!r}"
+            )
+        self.discount = float(discount)
+        # The order-k counts, alphabet, padding and their checks are those of CharNGramModel.
+        top = CharNGramModel(train, self.order, alpha=0.0, alphabet=alphabet, pad=pad)
+        self.alphabet, self.pad = top.alphabet, top.pad
+        V = len(self.alphabet)
+        self.levels = [None] * (self.order + 1)  # levels[j]: the order-j table
+        self.levels[self.order] = _LevelTable(top._pair_keys, top._pair_counts, V)
+        for j in range(self.order - 1, -1, -1):
+            # The distinct pairs (x s, c) one order up, their oldest character x dropped:
+            # how many different x came before each (s, c) is its continuation count.
+            dropped = self.levels[j + 1].pair_keys % V ** (j + 1)
+            keys, continuation = np.unique(dropped, return_counts=True)
+            self.levels[j] = _LevelTable(keys, continuation, V)
+        self._cumulative_cache, self._distribution_cache = {}, {}
+
+    def __repr__(self) -> str:
+        return (
+            f"KneserNeyModel(order={self.order}, discount={self.discount:g}, "
+            f"{len(self.alphabet)} characters)"
+        )
+
+    def _context_keys(self, classes: np.ndarray) -> np.ndarray:
+        """The order-k context of every position (padded on the left), as base-V keys."""
+        k, V = self.order, len(self.alphabet)
+        padded = np.concatenate([np.full(k, self.alphabet.index[self.pad]), classes])
+        ids = np.zeros(classes.size, dtype=np.int64)
+        for j in range(k):
+            ids = ids * V + padded[j : j + classes.size]
+        return ids
+
+    def _probabilities_of(self, context_keys, next_classes) -> np.ndarray:
+        r""":math:`q_k(c \mid s)` for each (order-k context key, next class) query."""
+        V, D = len(self.alphabet), self.discount
+        q = np.full(next_classes.shape, 1.0 / V)  # q_{-1}: uniform
+        for j, table in enumerate(self.levels):
+            keys = context_keys % V**j  # the last j characters of the context
+            weight, total, types = table.lookup(keys, next_classes, V)
+            seen = total > 0
+            mixed = (np.maximum(weight - D, 0.0) + D * types * q) / np.where(seen, total, 1)
+            q = np.where(seen, mixed, q)
+        return q
+
+    def _distribution(self, j: int, key: int) -> np.ndarray:
+        r""":math:`q_j(\cdot \mid s)` for the order-j context whose base-V key is ``key`` (cached)."""
+        if j < 0:
+            return np.full(len(self.alphabet), 1.0 / len(self.alphabet))
+        cached = self._distribution_cache.get((j, key))
+        if cached is not None:
+            return cached
+        V, table = len(self.alphabet), self.levels[j]
+        lower = self._distribution(j - 1, key % V ** max(j - 1, 0))  # drop the oldest character
+        lo, hi = np.searchsorted(table.pair_keys, [key * V, key * V + V])
+        weights = np.zeros(V)
+        weights[table.pair_keys[lo:hi] - key * V] = table.pair_weights[lo:hi]
+        total, types = weights.sum(), hi - lo
+        if total == 0:  # a context never seen: the lower order, unchanged
+            q = lower
+        else:
+            D = self.discount
+            q = (np.maximum(weights - D, 0.0) + D * types * lower) / total
+        self._distribution_cache[(j, key)] = q
+        return q
+
+    def _key(self, recent_classes) -> int:
+        """The base-V key of the order-k context made of ``recent_classes`` (padded on the left)."""
+        key = 0
+        padding = [self.alphabet.index[self.pad]] * (self.order - len(recent_classes))
+        for c in padding + list(recent_classes):
+            key = key * len(self.alphabet) + int(c)
+        return key
+
+    def probabilities(self, context: str) -> np.ndarray:
+        r""":math:`q(c \mid s)` for every character: the next-character distribution after ``context``.
+
+        Only the last ``order`` characters of ``context`` count; a shorter one is padded on
+        the left, as at the start of a text.
+        """
+        classes = self.alphabet.encode(_check_text(context, "context"))
+        recent = classes[max(0, len(classes) - self.order) :] if self.order else classes[:0]
+        return self._distribution(self.order, self._key(recent)).copy()
+
+    def surprisals(self, text: str) -> np.ndarray:
+        r""":math:`-\log_2 q(x_i \mid s_i)` for every character :math:`x_i` of ``text``, in bits."""
+        classes = self.alphabet.encode(_check_text(text, "text"))
+        return -np.log2(self._probabilities_of(self._context_keys(classes), classes))
+
+    def bits_per_char(self, text: str) -> float:
+        """The cross-entropy of the model on ``text``, in bits per character (never ``inf``).
+
+        An empty text is refused (a mean over no characters has no value).
+        """
+        bits = self.surprisals(text)
+        if not bits.size:
+            raise ValueError("text is empty; bits per character needs at least one character")
+        return float(bits.mean())
+
+    def cumulative_frequencies(self, history) -> list[int]:
+        """Integer cumulative frequencies of the next character, for the arithmetic coder.
+
+        Character ``c`` gets ``floor(q(c | s) * 2 ** FREQUENCY_BITS) + 1``: at least 1, and
+        proportional to :math:`q` to within about one part in :math:`2^{24}`. The list has
+        ``V + 1`` entries, from 0 to the total; ``history`` is the classes coded so far (only
+        the last ``order`` are read), as for :meth:`CharNGramModel.cumulative_frequencies`.
+        """
+        k, V = self.order, len(self.alphabet)
+        if not isinstance(history, list | tuple | np.ndarray | range):
+            raise TypeError(
+                f"history must be a sequence of symbol classes (ints); got {history!r}"
+            )
+        recent = list(history[max(0, len(history) - k) :]) if k else []
+        for c in recent:
+            if isinstance(c, bool) or not isinstance(c, numbers.Integral) or not 0 <= c < V:
+                raise ValueError(f"history must hold symbol classes 0 to {V - 1}; got {c!r}")
+        key = self._key(recent)
+        cum = self._cumulative_cache.get(key)
+        if cum is None:
+            q = self._distribution(k, key)
+            freqs = np.floor(q * 2**FREQUENCY_BITS).astype(np.int64) + 1
+            cum = [0, *np.cumsum(freqs).tolist()]
+            self._cumulative_cache[key] = cum
+        return cum
+
+
+def bits_per_byte(total_loss, text, unit="nats") -> float:
+    r"""A text's cross-entropy in bits per UTF-8 **byte**: the total loss over the byte count.
+
+    .. math:: \text{bits per byte} = \frac{\text{total loss in bits}}{\text{bytes of the text in UTF-8}}
+
+    A model's total loss on a text (the sum over its tokens, whatever they are) does not
+    depend on how it was cut into tokens, and neither does the number of bytes of the text:
+    so bits per byte compares models with different tokenizers (and characters, words or
+    bytes as tokens). Language-model evaluations (The Pile, Gao et al. 2020) report it.
+
+    Parameters
+    ----------
+    total_loss : float
+        The model's summed loss over the whole text (not a mean per token), >= 0.
+    text : str
+        The text that was scored; its length in bytes is ``len(text.encode("utf-8"))``.
+    unit : {"nats", "bits"}, optional
+        The unit of ``total_loss``: "nats" (natural log, what ``F.cross_entropy`` returns,
+        summed) or "bits" (log base 2). Default "nats".
+
+    Returns
+    -------
+    float
+        Bits per byte. For ASCII text (one byte per character) it equals bits per
+        character; for other text it is smaller, as a character may take 2 to 4 bytes.
+
+    Examples
+    --------
+    >>> bits_per_byte(8.0, "abcd", unit="bits")        # 4 ASCII characters = 4 bytes
+    2.0
+    >>> bits_per_byte(8.0, "ééàà", unit="bits")        # 4 characters = 8 bytes in UTF-8
+    1.0
+    >>> round(bits_per_byte(4 * math.log(2), "ab"), 6)  # 4 bits, given in nats
+    2.0
+    """
+    if unit not in ("nats", "bits"):
+        raise ValueError(f'unit must be "nats" or "bits"; got {unit!r}')
+    if isinstance(total_loss, bool) or not isinstance(total_loss, numbers.Real):
+        raise TypeError(
+            f"total_loss must be one number, the summed loss of the whole text; got {total_loss!r}"
+        )
+    total_loss = float(total_loss)
+    if not math.isfinite(total_loss) or total_loss < 0:
+        raise ValueError(f"total_loss must be a finite number >= 0; got {total_loss!r}")
+    n_bytes = len(_check_text(text, "text").encode("utf-8"))
+    if n_bytes == 0:
+        raise ValueError("text is empty; bits per byte needs at least one byte")
+    total_bits = total_loss / math.log(2) if unit == "nats" else total_loss
+    return total_bits / n_bytes

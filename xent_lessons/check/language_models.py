@@ -1,4 +1,5 @@
-"""Checkers of lesson 08: bits per character, an order-k model's cross-entropy, a codeword.
+"""Checkers of lesson 08: bits per character, an order-k model's cross-entropy, a codeword,
+Kneser-Ney.
 
 Expected values come from the package (:class:`xent_lessons.ngram.CharNGramModel`) or are
 computed here with exact fractions, never from the learner's code.
@@ -7,15 +8,16 @@ computed here with exact fractions, never from the learner's code.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from fractions import Fraction
 
 import numpy as np
 
 from ..corpus import Alphabet
-from ..ngram import DEFAULT_PAD, CharNGramModel
+from ..ngram import DEFAULT_PAD, CharNGramModel, KneserNeyModel
 from ._runner import Case, CheckResult, Mistake, run_cases
 
-__all__ = ["bits_per_char", "order_k_cross_entropy", "shortest_codeword"]
+__all__ = ["bits_per_char", "kneser_ney_bigram", "order_k_cross_entropy", "shortest_codeword"]
 
 LN2 = math.log(2)
 
@@ -317,3 +319,105 @@ def shortest_codeword(fn) -> CheckResult:
         Mistake(rounded, "use ceil (the first multiple at or above low), not round."),
     ]
     return run_cases("shortest_codeword", fn, cases, mistakes)
+
+
+# ---------------------------------------------------------------- kneser_ney_bigram
+
+
+def _kn_reference(train, previous, c, discount):
+    model = KneserNeyModel(train, 1, discount, Alphabet.of(train, DEFAULT_PAD))
+    return float(model.probabilities(previous)[model.alphabet.index[c]])
+
+
+def _kn_slip(slip):
+    """The order-1 interpolated Kneser-Ney probability, from its definition, with one slip."""
+
+    def fn(train, previous, c, discount):
+        D, V = discount, len(set(train) | {"\n"})
+        padded = train if slip == "no padding" else "\n" + train
+        pairs = Counter(padded[i - 1 : i + 1] for i in range(1, len(padded)))
+        if slip == "frequency":
+            lower = Counter(train)  # how often, not after how many different characters
+        else:
+            lower = Counter(pair[1] for pair in pairs)  # one per different pair x c
+        total, types = sum(lower.values()), len(lower)
+        if slip == "no uniform":
+            q0 = lower[c] / total
+        else:
+            q0 = (max(lower[c] - D, 0) + D * types / V) / total
+        after = {pair[1]: n for pair, n in pairs.items() if pair[0] == previous}
+        n_previous = sum(after.values())
+        if n_previous == 0:
+            return 0.0 if slip == "unseen zero" else q0
+        n = after.get(c, 0)
+        kept = n - D if slip == "no max" else max(n - D, 0)
+        weight = D if slip == "weight D" else D * len(after)
+        return (kept + weight * q0) / n_previous
+
+    return fn
+
+
+def kneser_ney_bigram(fn) -> CheckResult:
+    r"""Check ``fn(train, previous, c, discount)``: an order-1 interpolated Kneser-Ney probability.
+
+    As in the lesson: ``train`` gets one newline in front; the alphabet is the characters of
+    ``train`` and the newline (``V`` of them); the lower order counts, for each character,
+    the number of **different** characters seen right before it (its continuation count),
+    discounted by ``D`` and mixed with the uniform :math:`1/V`; the answer is
+    :math:`q_1(c \mid \text{previous})`, or :math:`q_0(c)` when ``previous`` is never
+    followed by anything in the padded ``train``.
+
+    Parameters
+    ----------
+    fn : callable
+        The learner's function: a string, two characters and a float in, a probability out.
+
+    Returns
+    -------
+    CheckResult
+        Passed, the first failing case with a hint, or "not attempted".
+
+    Examples
+    --------
+    >>> kneser_ney_bigram(lambda train, previous, c, discount: 0.5).status
+    'failed'
+    """
+    cases = []
+    for name, args, hint in [
+        ("a pair seen twice: 'b' after 'a' in 'abracadabra'", ("abracadabra", "a", "b", 0.5),
+         "q1(c | p) = (max(n(p, c) - D, 0) + D * u(p) * q0(c)) / n(p), with u(p) the number of "
+         "different characters after p, and q0 the lower order."),
+        ("a pair never seen: 'r' after 'a'", ("abracadabra", "a", "r", 0.5),
+         "a pair never seen keeps nothing of its own (max(0 - D, 0) = 0): all it gets is "
+         "D * u(p) * q0(c) / n(p)."),
+        ("'t' after ' ' in 'the cat sat on the mat': 5 t's, after 3 different characters",
+         ("the cat sat on the mat", " ", "t", 0.75),
+         "the lower order counts the DIFFERENT characters before c (here '\n', ' ' and 'a' "
+         "before 't': 3), not how often c occurs (5)."),
+        ("a newline, never seen after anything", ("the cat sat on the mat", "a", "\n", 0.75),
+         "the lower order is itself discounted towards the uniform 1 / V: q0(c) = "
+         "(max(N(. c) - D, 0) + D * (number of characters with N(. c) > 0) / V) / N(. .)."),
+        ("a previous character never followed: the 'q' that ends 'abq'", ("abq", "q", "a", 0.5),
+         "a context never seen has no counts (n(p) = 0): use the lower order q0(c) alone."),
+        ("the first character of train, after the padding newline", ("xabab", "b", "x", 0.5),
+         "put one newline in front of train: then 'x' follows the newline, and counts."),
+    ]:
+        cases.append(Case(name, args, _kn_reference(*args), hint))
+    mistakes = [
+        Mistake(_kn_slip("frequency"), "the lower order must use continuation counts: for each "
+                "character, the number of DIFFERENT characters seen before it, not how often it "
+                "occurs (Counter(train))."),
+        Mistake(_kn_slip("weight D"), "the mass given to the lower order is D times the number "
+                "of different characters seen after previous (D * u(p)), not D alone: each of "
+                "them gave up D."),
+        Mistake(_kn_slip("no max"), "a pair never seen must not get a negative count: keep "
+                "max(n(p, c) - D, 0)."),
+        Mistake(_kn_slip("unseen zero"), "a previous character never followed by anything has "
+                "no counts: give the lower order q0(c), not 0."),
+        Mistake(_kn_slip("no uniform"), "the lower order is discounted too, and gives its mass "
+                "D * (characters with a continuation) / N(. .) to the uniform 1 / V; without "
+                "it, a character never seen gets probability 0."),
+        Mistake(_kn_slip("no padding"), "put one newline in front of train (as the lesson "
+                "does), so that its first character follows the newline."),
+    ]
+    return run_cases("kneser_ney_bigram", fn, cases, mistakes)

@@ -19,6 +19,7 @@ from .._validation import as_float_array
 __all__ = [
     "bigram_heatmap",
     "bpc_by_order",
+    "bpc_by_order_smoothed",
     "char_label",
     "char_surprisal_bars",
     "compression_bars",
@@ -220,6 +221,68 @@ def bpc_by_order(ax, orders, held_out, train=None, compressors=None, order=None,
     ax.set_ylim(*ylim)
     style.label_axes(ax, "order k (characters of context)", "cross-entropy (bits per character)")
     ax.legend(fontsize="small", loc="lower left")
+    return art
+
+
+def bpc_by_order_smoothed(ax, orders, add_alpha, kneser_ney, compressors=None, ylim=(1.5, 5)):
+    """Held-out bits per character against the order: add-α alone, and Kneser-Ney smoothing.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+    orders : array_like of int
+        The context lengths k.
+    add_alpha, kneser_ney : array_like
+        The held-out cross-entropy of each order, bits per character, of the add-α models
+        (each order alone) and of the interpolated Kneser-Ney models (orders 0 to k mixed).
+    compressors : dict of str to float, optional
+        Bits per character of other compressors, drawn as dashed horizontal lines.
+    ylim : tuple, optional
+
+    Returns
+    -------
+    dict
+        ``"add_alpha"``, ``"kneser_ney"`` (``Line2D``), ``"best"`` (the two stars at each
+        curve's lowest point) and ``"compressors"`` (name to ``Line2D``).
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> art = bpc_by_order_smoothed(Figure().subplots(), [0, 1, 2], [4.5, 3.5, 3.9], [4.5, 3.4, 3.1])
+    >>> [line.get_xdata().tolist() for line in art["best"]]
+    [[1], [2]]
+    """
+    orders = np.asarray(orders)
+    curves = {"add_alpha": as_float_array(add_alpha, "add_alpha"),
+              "kneser_ney": as_float_array(kneser_ney, "kneser_ney")}
+    for name, values in curves.items():
+        if values.shape != orders.shape:
+            raise ValueError(f"{name} must have one value per order; got {values.shape}")
+    art = {"best": [], "compressors": {}}
+    looks = {"add_alpha": ("o--", style.NEUTRAL, "add-α, each order alone"),
+             "kneser_ney": ("o-", style.MODEL, "Kneser-Ney, orders 0 to k mixed")}
+    for name, values in curves.items():
+        fmt, color, label = looks[name]
+        (art[name],) = ax.plot(orders, values, fmt, color=color, lw=2, ms=5, label=label)
+        best = int(np.argmin(values))
+        (star,) = ax.plot([orders[best]], [values[best]], "*", color=color, ms=15, mec="black",
+                          mew=0.6, zorder=4)
+        offset = 12 if name == "add_alpha" else -16  # above the U's star, below the other
+        ax.annotate(f"{values[best]:.2f}", (orders[best], values[best]), xytext=(0, offset),
+                    textcoords="offset points", ha="center", color=color, fontweight="bold")
+        art["best"].append(star)
+    x_end = orders[-1] + 0.2
+    for name, value in (compressors or {}).items():
+        color = COMPRESSOR_COLORS.get(name.rstrip("*"), style.EXTRA[3])  # "bz2*" is bz2 too
+        (art["compressors"][name],) = ax.plot([orders[0] - 0.3, x_end], [value, value],
+                                              color=color, ls=(0, (2, 1.5)), lw=1.5)
+        ax.text(x_end, value, f" {name} {value:.2f}", color=color, va="center",
+                fontsize="small", fontweight="bold")
+    ax.set_xticks(orders)
+    ax.set_xlim(orders[0] - 0.3, orders[-1] + (2.2 if compressors else 0.3))
+    ax.set_ylim(*ylim)
+    style.label_axes(ax, "order k (characters of context)", "held-out cross-entropy (bits per character)")
+    ax.legend(fontsize="small", loc="upper center")
     return art
 
 
