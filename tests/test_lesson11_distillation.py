@@ -191,6 +191,18 @@ def test_gradient_norm_curves_and_kl_fit_curves():
     np.testing.assert_allclose(art["fits"]["forward"].get_ydata(), gaussian_on_grid(x, 0, 2))
 
 
+def test_labelled_curves_draws_each_curve_and_reference():
+    ax = Figure().subplots()
+    art = xl.plots.labelled_curves(ax, [1, 2, 4], {"a": [3.0, 2.0, 1.0], "b": [1.0, 1.5, 2.0]},
+                                   {"teacher": 0.5}, xlabel="k", ylabel="bits", log_x=True)
+    assert list(art["curves"]) == ["a", "b"]
+    np.testing.assert_allclose(art["curves"]["b"].get_ydata(), [1.0, 1.5, 2.0])
+    assert art["curves"]["a"].get_color() != art["curves"]["b"].get_color()
+    assert list(art["references"]["teacher"].get_ydata()) == [0.5, 0.5]
+    assert ax.get_xscale() == "log" and ax.get_xlabel() == "k" and ax.get_ylabel() == "bits"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a", "b", "teacher"]
+
+
 # ------------------------------------------------------------------ generalized_jsd
 
 
