@@ -270,3 +270,118 @@ def test_train_mlp_rejects_bad_input(kwargs, match):
     args.update(kwargs)
     with pytest.raises((ValueError, TypeError), match=match):
         xl.mlp.train_mlp(**args)
+
+
+# ------------------------------------------------------ generalised JSD (Liger's)
+
+
+def torch_liger_jsd(log_q, log_p, beta):
+    """Liger Kernel's reference JSD of its test suite (test/transformers/test_jsd.py), in
+    torch: KLDivLoss(log_target=True) terms, forward KL at beta = 0, reverse at 1, else
+    beta KL(p || m) + (1 - beta) KL(q || m) with m = lerp(q, p, beta); summed over the
+    vocabulary and divided by the number of rows."""
+    kl = torch.nn.KLDivLoss(reduction="none", log_target=True)
+    if beta == 0.0:
+        loss = kl(log_q, log_p).sum(dim=-1)
+    elif beta == 1.0:
+        loss = kl(log_p, log_q).sum(dim=-1)
+    else:
+        m = torch.lerp(torch.exp(log_q), torch.exp(log_p), beta)
+        loss = beta * kl(torch.log(m), log_p).sum(dim=-1) + (1 - beta) * kl(torch.log(m), log_q).sum(dim=-1)
+    return (loss / log_q.shape[0]).sum()
+
+
+@pytest.mark.parametrize("beta", [0.0, 1e-3, 0.1, 0.25, 0.5, 0.75, 0.9, 1.0 - 1e-3, 1.0])
+@pytest.mark.parametrize(("n", "c", "scale"), [(1, 2, 1.0), (7, 5, 3.0), (16, 50, 5.0), (3, 1000, 2.0)])
+def test_generalized_jsd_matches_ligers_reference(rng, beta, n, c, scale):
+    s, t = random_logits(rng, n, c, scale=scale), random_logits(rng, n, c, scale=scale)
+    log_q = torch.from_numpy(s).log_softmax(dim=-1)
+    log_p = torch.from_numpy(t).log_softmax(dim=-1)
+    theirs = torch_liger_jsd(log_q, log_p, beta).item()
+    assert xl.generalized_jsd(s, t, beta=beta) == pytest.approx(theirs, rel=1e-10, abs=1e-13)
+    # log-probabilities in, as LigerJSD takes them: the same value
+    assert xl.generalized_jsd(log_q.numpy(), log_p.numpy(), beta=beta) == pytest.approx(theirs, rel=1e-10, abs=1e-13)
+
+
+@pytest.mark.parametrize("beta", [0.0, 0.3, 1.0])
+@pytest.mark.parametrize("T", [0.5, 1.0, 4.0])
+def test_generalized_jsd_temperature_and_reductions(rng, beta, T):
+    s, t = random_logits(rng, 6, 9), random_logits(rng, 6, 9)
+    log_q = (torch.from_numpy(s) / T).log_softmax(dim=-1)  # LigerFusedLinearJSD divides by T
+    log_p = (torch.from_numpy(t) / T).log_softmax(dim=-1)
+    theirs = torch_liger_jsd(log_q, log_p, beta).item()
+    rows = xl.generalized_jsd(s, t, beta=beta, temperature=T, reduction="none")
+    assert rows.shape == (6,)
+    np.testing.assert_allclose(rows.mean(), theirs, rtol=1e-10)
+    assert xl.generalized_jsd(s, t, beta, T) == pytest.approx(theirs, rel=1e-10)
+    assert xl.generalized_jsd(s, t, beta, T, reduction="sum") == pytest.approx(6 * theirs, rel=1e-10)
+
+
+def test_generalized_jsd_ends_are_the_two_kls(rng):
+    s, t = random_logits(rng, 5, 7), random_logits(rng, 5, 7)
+    forward = xl.distillation_loss(s, t, temperature=2.0) / 4.0  # KL(p || q) at T = 2, no T^2
+    assert xl.generalized_jsd(s, t, beta=0.0, temperature=2.0) == pytest.approx(forward, rel=1e-12)
+    reverse = xl.distillation_loss(t, s, temperature=2.0) / 4.0  # KL(q || p)
+    assert xl.generalized_jsd(s, t, beta=1.0, temperature=2.0) == pytest.approx(reverse, rel=1e-12)
+    # near the ends the divergence vanishes like beta times the KL (the scaled limits)
+    eps = 1e-8  # the next term is about eps times a chi-squared divergence
+    assert xl.generalized_jsd(s, t, beta=eps) / eps == pytest.approx(xl.generalized_jsd(s, t, 0.0), rel=1e-4)
+    assert xl.generalized_jsd(s, t, beta=1 - eps) / eps == pytest.approx(xl.generalized_jsd(s, t, 1.0), rel=1e-4)
+
+
+def test_generalized_jsd_is_bounded_and_symmetric_at_one_half(rng):
+    s, t = random_logits(rng, 8, 4, scale=30.0), random_logits(rng, 8, 4, scale=30.0)
+    for beta in [0.1, 0.5, 0.8]:
+        bound = -(beta * np.log(beta) + (1 - beta) * np.log(1 - beta))
+        assert np.all(xl.generalized_jsd(s, t, beta, reduction="none") <= bound + 1e-12)
+    np.testing.assert_allclose(xl.generalized_jsd(s, t, 0.5, reduction="none"),
+                               xl.generalized_jsd(t, s, 0.5, reduction="none"), rtol=1e-12)
+    assert xl.generalized_jsd(s, s, 0.5) == pytest.approx(0.0, abs=1e-15)
+
+
+def test_generalized_jsd_minus_inf_is_probability_zero():
+    s = np.array([[0.0, -np.inf, 1.0]])   # the student rules out token 1
+    t = np.array([[0.0, 0.5, 1.0]])
+    assert xl.generalized_jsd(s, t, beta=0.0) == np.inf       # forward KL: the teacher allows it
+    reverse = xl.generalized_jsd(s, t, beta=1.0)               # reverse KL: a 0 of q costs nothing
+    log_q = torch.tensor(s).log_softmax(-1)
+    q = log_q.exp()
+    log_p = torch.tensor(t).log_softmax(-1)
+    assert reverse == pytest.approx(torch.sum(torch.where(q > 0, q * (log_q - log_p), 0.0)).item(), rel=1e-12)
+    assert np.isfinite(xl.generalized_jsd(s, t, beta=0.5))     # the mixture covers both
+    # a top-k teacher: the rest at -inf
+    assert np.isfinite(xl.generalized_jsd(t, s, beta=0.0))
+
+
+def test_generalized_jsd_float32_and_empty_batches(rng):
+    s, t = random_logits(rng, 4, 6, dtype=np.float32), random_logits(rng, 4, 6, dtype=np.float32)
+    rows = xl.generalized_jsd(s, t, 0.5, reduction="none")
+    assert rows.dtype == np.float32
+    np.testing.assert_allclose(rows, xl.generalized_jsd(s.astype(float), t.astype(float), 0.5, reduction="none"), rtol=1e-4)
+    empty = np.zeros((0, 6))
+    assert np.isnan(xl.generalized_jsd(empty, empty))
+    assert xl.generalized_jsd(empty, empty, reduction="sum") == 0.0
+    assert xl.generalized_jsd(empty, empty, reduction="none").shape == (0,)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"beta": True}, TypeError, "beta must be a real number"),
+        ({"beta": 1.5}, ValueError, r"beta must be in \[0, 1\]"),
+        ({"beta": -0.1}, ValueError, r"beta must be in \[0, 1\]"),
+        ({"temperature": 0.0}, ValueError, "temperature"),
+        ({"temperature": False}, TypeError, "temperature"),
+        ({"reduction": "mean"}, ValueError, "reduction"),
+        ({"student_logits": [1.0, 2.0]}, ValueError, r"shape \(N, C\)"),
+        ({"student_logits": [[1.0, np.inf]]}, ValueError, r"\+inf"),
+        ({"teacher_logits": [[-np.inf, -np.inf]]}, ValueError, "all -inf"),
+        ({"teacher_logits": [[1.0, np.nan]]}, ValueError, "NaN"),
+        ({"teacher_logits": [[1.0, 2.0, 3.0]]}, ValueError, "same shape"),
+        ({"teacher_logits": [[True, False]]}, TypeError, "boolean"),
+    ],
+)
+def test_generalized_jsd_rejects_bad_input(kwargs, error, match):
+    args = {"student_logits": [[0.0, 1.0]], "teacher_logits": [[1.0, 0.0]], **kwargs}
+    with pytest.raises(error, match=match):
+        xl.generalized_jsd(**args)

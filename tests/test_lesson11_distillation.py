@@ -189,3 +189,97 @@ def test_gradient_norm_curves_and_kl_fit_curves():
     art = xl.plots.kl_fit_curves(Figure().subplots(), x, gaussian_on_grid(x, 0, 1),
                                  {"forward": gaussian_on_grid(x, 0, 2)})
     np.testing.assert_allclose(art["fits"]["forward"].get_ydata(), gaussian_on_grid(x, 0, 2))
+
+
+def test_labelled_curves_draws_each_curve_and_reference():
+    ax = Figure().subplots()
+    art = xl.plots.labelled_curves(ax, [1, 2, 4], {"a": [3.0, 2.0, 1.0], "b": [1.0, 1.5, 2.0]},
+                                   {"teacher": 0.5}, xlabel="k", ylabel="bits", log_x=True)
+    assert list(art["curves"]) == ["a", "b"]
+    np.testing.assert_allclose(art["curves"]["b"].get_ydata(), [1.0, 1.5, 2.0])
+    assert art["curves"]["a"].get_color() != art["curves"]["b"].get_color()
+    assert list(art["references"]["teacher"].get_ydata()) == [0.5, 0.5]
+    assert ax.get_xscale() == "log" and ax.get_xlabel() == "k" and ax.get_ylabel() == "bits"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a", "b", "teacher"]
+
+
+# ------------------------------------------------------------------ generalized_jsd
+
+
+def test_generalized_jsd_checker_accepts_the_reference_solution():
+    result = xl.check.generalized_jsd(solution_function(NOTEBOOK, "generalized_jsd"))
+    assert result.status == "passed", result.message
+
+
+def test_generalized_jsd_checker_accepts_the_package_function():
+    result = xl.check.generalized_jsd(lambda s, t, beta: xl.generalized_jsd(s, t, beta=beta))
+    assert result.status == "passed", result.message
+
+
+def learner_jsd(s, t, beta, *, ends=True, swap_ends=False, kl_to_mixture=True, mix_logs=False,
+                total=False, naive=False):
+    """A learner's JSD with one slip switched on (all off: a right answer)."""
+    if naive:
+        with np.errstate(all="ignore"):
+            p = np.exp(t) / np.exp(t).sum(axis=1, keepdims=True)
+            q = np.exp(s) / np.exp(s).sum(axis=1, keepdims=True)
+            log_p, log_q = np.log(p), np.log(q)
+    else:
+        log_p, log_q = xl.log_softmax(t, axis=1), xl.log_softmax(s, axis=1)
+    p, q = np.exp(log_p), np.exp(log_q)
+
+    def kl(log_a, log_b):
+        return np.sum(np.exp(log_a) * (log_a - log_b), axis=1)
+
+    if ends and beta in (0.0, 1.0):
+        forward = (beta == 0.0) != swap_ends
+        rows = kl(log_p, log_q) if forward else kl(log_q, log_p)
+    else:
+        with np.errstate(divide="ignore"):
+            if mix_logs:
+                log_m = xl.log_softmax(beta * log_p + (1 - beta) * log_q, axis=1)
+            else:
+                log_m = np.log(beta * p + (1 - beta) * q)
+        if kl_to_mixture:
+            rows = beta * kl(log_p, log_m) + (1 - beta) * kl(log_q, log_m)
+        else:
+            rows = beta * kl(log_m, log_p) + (1 - beta) * kl(log_m, log_q)
+    return float(np.sum(rows) if total else np.mean(rows))
+
+
+def test_the_learner_jsd_without_slips_passes():
+    # the test's learner is right when no slip is switched on, so each failure below is its slip
+    assert xl.check.generalized_jsd(learner_jsd).status == "passed"
+
+
+@pytest.mark.parametrize(
+    ("slip", "words"),
+    [
+        ({"ends": False}, ["the mixture formula gives 0", "forward KL(p || q) at beta = 0"]),
+        ({"swap_ends": True}, ["ends are swapped"]),
+        ({"kl_to_mixture": False}, ["WITH the mixture", "KL(m || p)"]),
+        ({"mix_logs": True}, ["mixes probabilities"]),
+        ({"total": True}, ["Average over the N rows"]),
+        ({"naive": True}, ["logits of 1000", "overflows"]),
+    ],
+)
+def test_generalized_jsd_checker_names_the_mistake(slip, words):
+    assert_fails(xl.check.generalized_jsd(lambda s, t, beta: learner_jsd(s, t, beta, **slip)), *words)
+
+
+@pytest.mark.parametrize("swap", ["beta", "arguments"])
+def test_generalized_jsd_checker_names_a_swapped_beta_or_swapped_arguments(swap):
+    if swap == "beta":
+        def wrong(s, t, beta):
+            return learner_jsd(s, t, 1 - beta)
+    else:
+        def wrong(s, t, beta):
+            return learner_jsd(t, s, beta)
+    assert_fails(xl.check.generalized_jsd(wrong), "beta and 1 - beta are swapped", "TEACHER's weight")
+
+
+def test_generalized_jsd_checker_stub():
+    def stub(s, t, beta):
+        raise NotImplementedError
+
+    assert xl.check.generalized_jsd(stub).status == "not attempted"

@@ -28,7 +28,7 @@ from .contrastive import (
     info_nce_bound,
     info_nce_loss,
 )
-from .distillation import distillation_loss, distillation_loss_grad, kl_div
+from .distillation import distillation_loss, distillation_loss_grad, generalized_jsd, kl_div
 from .focal import focal_optimal_forecast, sigmoid_focal_loss, sigmoid_focal_loss_grad
 from .gradients import (
     binary_cross_entropy_with_logits_grad,
@@ -73,6 +73,7 @@ __all__ = [
     "gaussian_critic",
     "gaussian_mutual_information",
     "gaussian_nll_loss",
+    "generalized_jsd",
     "gradient_check",
     "info_nce_bound",
     "info_nce_loss",

@@ -24,8 +24,10 @@ from ._validation import (
     as_float_array,
     check_bool,
     check_in_unit_interval,
+    check_no_pos_inf,
     check_positive_scalar,
     check_same_shape,
+    check_unit_scalar,
 )
 from .activations import log_softmax, softmax
 from .information import kl_divergence
@@ -36,6 +38,7 @@ __all__ = [
     "distillation_loss_grad",
     "fit_gaussian_kl",
     "gaussian_on_grid",
+    "generalized_jsd",
     "kl_div",
 ]
 
@@ -248,6 +251,110 @@ def distillation_loss_grad(
     if return_loss:
         return distillation_loss(s, t, T, reduction), grad
     return grad
+
+
+# ------------------------------------------------------ generalised Jensen-Shannon
+
+JSD_REDUCTIONS = ("batchmean", "sum", "none")
+
+
+def _log_prob_rows(logits, name: str, T: float) -> np.ndarray:
+    """``log_softmax(logits / T)`` of (N, C) rows; ``-inf`` allowed (probability 0)."""
+    z, single = logits_as_rows(logits, name)
+    if single:
+        raise ValueError(
+            f"{name} must have shape (N, C), one row per token (for one token, use shape (1, C))"
+        )
+    check_no_pos_inf(z, name)
+    if z.size and np.isneginf(z.max(axis=1)).any():
+        raise ValueError(f"{name} has a row whose entries are all -inf: no token is possible")
+    return log_softmax(z, axis=1, temperature=T) if z.size else z
+
+
+def _kl_rows_from_logs(log_a: np.ndarray, log_b: np.ndarray) -> np.ndarray:
+    """Per-row :math:`D_{KL}(a \\| b)` from log-probabilities; a term with a = 0 is 0."""
+    with np.errstate(invalid="ignore"):  # -inf - -inf where a = 0: the term is 0 anyway
+        terms = np.where(np.isneginf(log_a), 0.0, np.exp(log_a) * (log_a - log_b))
+    return terms.sum(axis=1)
+
+
+def generalized_jsd(student_logits, teacher_logits, beta=0.5, temperature=1.0, reduction="batchmean"):
+    r"""The generalised Jensen-Shannon divergence of Liger Kernel's ``LigerJSD`` and GKD.
+
+    With :math:`p = \mathrm{softmax}(t / T)` the teacher's distribution,
+    :math:`q = \mathrm{softmax}(s / T)` the student's and the mixture
+    :math:`m = \beta p + (1 - \beta) q`,
+
+    .. math:: \mathrm{JSD}_\beta = \beta\, D_{KL}(p \,\|\, m) + (1 - \beta)\, D_{KL}(q \,\|\, m)
+
+    for :math:`0 < \beta < 1`, and by definition (as Liger and TRL's ``GKDTrainer``) the
+    forward KL :math:`D_{KL}(p \| q)` at ``beta=0`` and the reverse KL
+    :math:`D_{KL}(q \| p)` at ``beta=1``.
+
+    Parameters
+    ----------
+    student_logits, teacher_logits : array_like, shape (N, C)
+        One row per token. Logits or log-probabilities alike (``log_softmax`` leaves
+        log-probabilities unchanged), the student's first, as ``LigerJSD(log_q, log_p)``
+        takes them. ``-inf`` is a probability of 0 (a finite value in every row); ``+inf``
+        and NaN are refused.
+    beta : float, optional
+        :math:`\beta \in [0, 1]`, the teacher's weight in the mixture (Liger's ``beta``,
+        ``jsd_beta`` of ``LigerFusedLinearJSD``, TRL's ``beta``). Default 0.5.
+    temperature : float, optional
+        :math:`T > 0` divides both logits, as in ``LigerFusedLinearJSD``; the loss is
+        **not** multiplied by :math:`T^2` (unlike :func:`distillation_loss`).
+    reduction : {"batchmean", "sum", "none"}, optional
+        ``"batchmean"`` (Liger's): the sum over rows divided by N (NaN for N = 0);
+        ``"none"``: one value per row.
+
+    Returns
+    -------
+    float or ndarray
+        In nats; ``inf`` where a KL end meets a probability of 0 on the other side.
+
+    Notes
+    -----
+    For :math:`0 < \beta < 1` the value is at most :math:`h(\beta)`, the entropy of a coin of
+    bias :math:`\beta` (:math:`\ln 2` at 0.5), and finite even where one side is 0. Near the
+    ends it vanishes: :math:`\mathrm{JSD}_\beta / \beta \to D_{KL}(p \| q)` as
+    :math:`\beta \to 0` and :math:`\mathrm{JSD}_\beta / (1 - \beta) \to D_{KL}(q \| p)` as
+    :math:`\beta \to 1`, so the ends are the two KLs up to a scale, and the definition at
+    exactly 0 and 1 jumps to them.
+
+    Examples
+    --------
+    >>> s, t = np.array([[1.0, 0.0, -1.0]]), np.array([[3.0, 0.0, 0.0]])
+    >>> round(generalized_jsd(s, t, beta=0.0), 6)   # forward KL(p || q), = distillation_loss
+    0.176848
+    >>> round(generalized_jsd(s, t, beta=1.0), 6)   # reverse KL(q || p)
+    0.266805
+    >>> round(generalized_jsd(s, t, beta=0.5), 6)   # the symmetric JSD, at most ln 2
+    0.050971
+    """
+    beta = check_unit_scalar(beta, "beta")
+    T = _check_temperature(temperature)
+    if not isinstance(reduction, str) or reduction not in JSD_REDUCTIONS:
+        raise ValueError(f"reduction must be one of {JSD_REDUCTIONS}; got {reduction!r}")
+    log_q = _log_prob_rows(student_logits, "student_logits", T)
+    log_p = _log_prob_rows(teacher_logits, "teacher_logits", T)
+    check_same_shape(log_q, log_p, "student_logits", "teacher_logits")
+    dtype = np.result_type(log_q, log_p)
+    log_q, log_p = log_q.astype(dtype, copy=False), log_p.astype(dtype, copy=False)
+    if beta == 0.0:
+        rows = _kl_rows_from_logs(log_p, log_q)
+    elif beta == 1.0:
+        rows = _kl_rows_from_logs(log_q, log_p)
+    else:
+        log_m = np.logaddexp(log_p + np.log(beta), log_q + np.log1p(-beta))
+        rows = beta * _kl_rows_from_logs(log_p, log_m) + (1 - beta) * _kl_rows_from_logs(log_q, log_m)
+    rows = np.maximum(rows, 0.0).astype(dtype, copy=False)  # rounding can dip a hair below 0
+    if reduction == "none":
+        return rows
+    total = float(rows.sum(dtype=np.float64))
+    if reduction == "sum":
+        return total
+    return total / rows.shape[0] if rows.shape[0] else float("nan")
 
 
 # ----------------------------------------------------- forward and reverse KL fits

@@ -1,4 +1,5 @@
-"""Checkers of lesson 11: the distillation loss, and a Gaussian fitted by forward or reverse KL.
+"""Checkers of lesson 11: the distillation loss, a Gaussian fitted by forward or reverse KL,
+and the generalised Jensen-Shannon divergence of Liger Kernel and GKD.
 
 Expected values come from :mod:`xent_lessons.distillation` (``F.kl_div``'s semantics). The
 cases include temperatures far from 1, logits of 1000 (a naive softmax overflows), batches
@@ -13,9 +14,10 @@ from ..activations import log_softmax, softmax
 from ..distillation import distillation_loss as _distillation_loss
 from ..distillation import fit_gaussian_kl as _fit_gaussian_kl
 from ..distillation import gaussian_on_grid
+from ..distillation import generalized_jsd as _generalized_jsd
 from ._runner import Case, CheckResult, Mistake, run_cases
 
-__all__ = ["distillation_loss", "fit_gaussian_kl"]
+__all__ = ["distillation_loss", "fit_gaussian_kl", "generalized_jsd"]
 
 
 def _kl_rows(p_logits, q_logits, T):
@@ -220,3 +222,119 @@ def fit_gaussian_kl(fn) -> CheckResult:
              "(means outer, stds inner) wins a tie.", rtol=0, atol=1e-12),
     ]
     return run_cases("fit_gaussian_kl", fn, cases, _FIT_MISTAKES, part_names=("mean", "std"))
+
+
+# ------------------------------------------------------- generalised JSD
+
+
+def _kl_log(log_a, log_b):
+    """Per-row KL(a || b) from log-probabilities (a term with a = 0 counts 0)."""
+    with np.errstate(invalid="ignore"):
+        return np.sum(np.where(np.isneginf(log_a), 0.0, np.exp(log_a) * (log_a - log_b)), axis=1)
+
+
+def _mixture_jsd(log_q, log_p, beta):
+    """beta KL(p || m) + (1 - beta) KL(q || m), m = beta p + (1 - beta) q, per row, for any beta."""
+    with np.errstate(divide="ignore"):
+        log_m = np.logaddexp(log_p + np.log(beta), log_q + np.log(1 - beta))
+    first = beta * _kl_log(log_p, log_m) if beta > 0 else 0.0
+    second = (1 - beta) * _kl_log(log_q, log_m) if beta < 1 else 0.0
+    return first + second
+
+
+def _jsd_variant(s, t, beta, *, ends=True, swap_ends=False, kl_reversed=False,
+                 log_mixture=False, reduce=np.mean):
+    """A wrong (or, with the defaults, the right) JSD, for the checker's mistakes."""
+    log_q, log_p = log_softmax(s, axis=1), log_softmax(t, axis=1)
+    if ends and beta in (0.0, 1.0):
+        forward = (beta == 0.0) != swap_ends
+        return float(reduce(_kl_log(log_p, log_q) if forward else _kl_log(log_q, log_p)))
+    b = beta
+    if log_mixture:
+        log_m = log_softmax(b * log_p + (1 - b) * log_q, axis=1)
+        rows = b * _kl_log(log_p, log_m) + (1 - b) * _kl_log(log_q, log_m)
+    elif kl_reversed:
+        log_m = np.logaddexp(log_p + np.log(b), log_q + np.log1p(-b))
+        rows = b * _kl_log(log_m, log_p) + (1 - b) * _kl_log(log_m, log_q)
+    else:
+        rows = _mixture_jsd(log_q, log_p, b)
+    return float(reduce(rows))
+
+
+_JSD_MISTAKES = (
+    Mistake(
+        lambda s, t, beta: _jsd_variant(s, t, beta, ends=False),
+        "At beta = 0 and beta = 1 the mixture formula gives 0 (one KL has weight 0, the other "
+        "compares a distribution with itself). By definition (Liger Kernel, TRL's GKD) the ends "
+        "are the KLs themselves: forward KL(p || q) at beta = 0, reverse KL(q || p) at beta = 1.",
+    ),
+    Mistake(
+        lambda s, t, beta: _jsd_variant(s, t, beta, swap_ends=True),
+        "The ends are swapped: beta = 0 is the forward KL(p_teacher || q_student) "
+        "(mode-covering, the usual distillation loss) and beta = 1 the reverse KL(q || p).",
+    ),
+    Mistake(
+        lambda s, t, beta: _jsd_variant(s, t, 1 - beta),
+        "beta and 1 - beta are swapped, or the student and the teacher: beta is the TEACHER's "
+        "weight, m = beta p + (1 - beta) q with p = softmax(teacher_logits), and beta = 0 "
+        "gives the forward KL(p || q).",
+    ),
+    Mistake(
+        lambda s, t, beta: _jsd_variant(s, t, beta, kl_reversed=True),
+        "Each KL compares a distribution WITH the mixture: KL(p || m) = sum p log(p / m), p "
+        "first; you computed KL(m || p) and KL(m || q).",
+    ),
+    Mistake(
+        lambda s, t, beta: _jsd_variant(s, t, beta, log_mixture=True),
+        "The mixture mixes probabilities, m = beta p + (1 - beta) q, not log-probabilities or "
+        "logits (in log space: np.logaddexp(log p + log beta, log q + log(1 - beta))).",
+    ),
+    Mistake(
+        lambda s, t, beta: _jsd_variant(s, t, beta, reduce=np.sum),
+        "Average over the N rows (the tokens), as Liger's loss does ('batchmean'), not the sum.",
+    ),
+)
+
+
+def generalized_jsd(fn) -> CheckResult:
+    """Check ``fn(student_logits, teacher_logits, beta)``: the mean generalised JSD over rows.
+
+    With ``p = softmax(teacher_logits)``, ``q = softmax(student_logits)`` (rows of shape
+    (N, C)) and ``m = beta p + (1 - beta) q``: ``beta KL(p || m) + (1 - beta) KL(q || m)``
+    per row, averaged over the N rows; ``KL(p || q)`` at ``beta = 0`` and ``KL(q || p)`` at
+    ``beta = 1``. One number, in nats.
+
+    Examples
+    --------
+    >>> generalized_jsd(lambda s, t, beta: 0.0).status
+    'failed'
+    """
+    rng = np.random.default_rng(28)
+
+    def case(name, s, t, beta, hint):
+        s, t = np.asarray(s, dtype=float), np.asarray(t, dtype=float)
+        return Case(name, (s, t, beta), _generalized_jsd(s, t, beta), hint, rtol=1e-8, atol=1e-12)
+
+    s4, t4 = rng.normal(0, 2, (4, 5)), rng.normal(0, 2, (4, 5))
+    cases = [
+        case("one row, beta = 0.5", [[1.0, 0.0, -1.0]], [[3.0, 0.0, 0.0]], 0.5,
+             "m = 0.5 p + 0.5 q; the result is 0.5 KL(p || m) + 0.5 KL(q || m), with "
+             "p = softmax(teacher_logits) and q = softmax(student_logits)."),
+        case("4 rows, 5 classes, beta = 0.2", s4, t4, 0.2,
+             "beta weighs the teacher: m = beta p + (1 - beta) q, and the result is "
+             "beta KL(p || m) + (1 - beta) KL(q || m), averaged over the rows."),
+        case("4 rows, beta = 0: the forward KL", s4, t4, 0.0,
+             "At beta = 0 the answer is the forward KL(p || q) = sum p (log p - log q)."),
+        case("4 rows, beta = 1: the reverse KL", s4, t4, 1.0,
+             "At beta = 1 the answer is the reverse KL(q || p) = sum q (log q - log p)."),
+        case("2 rows, 3 classes, beta = 0.9", rng.normal(0, 3, (2, 3)), rng.normal(0, 3, (2, 3)), 0.9,
+             "Average over the N rows, not the sum; beta = 0.9 is close to the reverse KL, "
+             "divided by about 10."),
+        case("a student equal to its teacher, beta = 0.3", [[2.0, -1.0, 0.5]], [[2.0, -1.0, 0.5]], 0.3,
+             "The divergence is 0 when the student matches the teacher."),
+        case("logits of 1000, beta = 0.5", [[1000.0, 0.0, -1000.0]], [[0.0, 1000.0, 990.0]], 0.5,
+             "exp(1000) overflows: take the log-probabilities with a stable log_softmax "
+             "(xl.log_softmax(z, axis=1)) and mix in log space with np.logaddexp, never "
+             "log(softmax(...))."),
+    ]
+    return run_cases("generalized_jsd", fn, cases, _JSD_MISTAKES)

@@ -1,4 +1,5 @@
-"""Plots of lesson 11: gradient norms across temperatures, forward and reverse KL fits.
+"""Plots of lesson 11: gradient norms across temperatures, forward and reverse KL fits,
+and labelled curves (a student's held-out bits against a setting).
 
 The teacher's soft targets are drawn with lesson 03's :func:`xent_lessons.plots.softmax_bars`.
 """
@@ -11,7 +12,7 @@ from .. import style
 from .._validation import as_float_array
 from ..distillation import distillation_loss_grad
 
-__all__ = ["gradient_norm_curves", "gradient_norms", "kl_fit_curves"]
+__all__ = ["gradient_norm_curves", "gradient_norms", "kl_fit_curves", "labelled_curves"]
 
 
 def gradient_norms(student_logits, teacher_logits, temperatures):
@@ -119,3 +120,50 @@ def kl_fit_curves(ax, x, p, fits):
     style.label_axes(ax, "x", "probability of each grid point")
     ax.legend(fontsize="small", loc="upper right")
     return {"p": area, "fits": lines}
+
+
+def labelled_curves(ax, x, curves, references=None, xlabel="x", ylabel="y", log_x=False):
+    """Curves against one setting, each with a marker and a label, and horizontal references.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+    x : array_like, shape (M,)
+        The setting (e.g. the fake count alpha, or k).
+    curves : mapping of str to array_like of shape (M,)
+        The values by label, drawn in the course's colours (the first in the model's).
+    references : mapping of str to float, optional
+        Horizontal dashed lines by label (e.g. the teacher's bits per character).
+    xlabel, ylabel : str
+        The axes' labels, with their units.
+    log_x : bool
+        A logarithmic x axis.
+
+    Returns
+    -------
+    dict
+        ``"curves"`` and ``"references"``: the lines by label.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> art = labelled_curves(Figure().subplots(), [1, 2], {"a": [3.0, 2.0]}, {"best": 1.5})
+    >>> art["curves"]["a"].get_ydata().tolist(), list(art["references"]["best"].get_ydata())
+    ([3.0, 2.0], [1.5, 1.5])
+    """
+    x = as_float_array(x, "x")
+    colors = [style.MODEL, style.ACCENT, style.EXTRA[1], style.EXTRA[0], style.WARNING]
+    markers = ["o", "s", "^", "D", "v"]
+    lines = {}
+    for i, (name, values) in enumerate(curves.items()):
+        (lines[name],) = ax.plot(x, np.asarray(values, dtype=float), color=colors[i % 5],
+                                 marker=markers[i % 5], ms=4, lw=2, label=name)
+    refs = {}
+    for i, (name, value) in enumerate((references or {}).items()):
+        refs[name] = ax.axhline(float(value), color=(style.TRUTH, style.NEUTRAL)[i % 2], ls="--",
+                                lw=1.5, label=name)
+    if log_x:
+        ax.set_xscale("log")
+    style.label_axes(ax, xlabel, ylabel)
+    ax.legend(fontsize="small")
+    return {"curves": lines, "references": refs}
