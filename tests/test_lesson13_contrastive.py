@@ -350,3 +350,26 @@ def test_the_lessons_numbers_are_the_ones_its_text_quotes():
                  "  128       64      4.77           4.85     7.83",
                  " 1024        8      6.44           6.93     7.83"):
         assert line in outputs
+
+
+def test_the_siglip_sections_numbers_are_the_ones_their_text_quotes():
+    """SigLIP vs CLIP, the log Q correction and alignment/uniformity: printed as discussed."""
+    import nbformat
+
+    nb = nbformat.read(Path(__file__).resolve().parents[1] / "notebooks" / "solutions" / f"{NOTEBOOK}.ipynb", as_version=4)
+    outputs = "\n".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    for printed in ("accuracy at N = 128: 0.965, at N = 1024: 0.805",
+                    "accuracy at N = 128: 0.963, at N = 1024: 0.796",
+                    "b = -10.73", "the untrained towers: 0.010",
+                    "full softmax over all 1000 items:   4.7245 nats",
+                    "without correction     5.6513 nats;  push / pull by rank: [3.74 1.88 0.71",
+                    "with log Q correction  4.7244 nats",
+                    "CLIP            0.032           -2.638",
+                    "SigLIP          0.946           -2.223",
+                    "loss  270.01 nats, of which the 128 true pairs 0.83",
+                    "share of |dL/dS|: 0.7100"):
+        assert printed in outputs, printed
+    for quoted in ("0.965 (CLIP) and 0.963 (SigLIP)", "0.805 and 0.796", "-b/t = 0.55",
+                   "5.65 nats against the", "4.7244 against 4.7245", "alignment 0.95", "($-2.64$"):
+        assert quoted in text, quoted
