@@ -190,3 +190,100 @@ def test_the_optimal_critic_recovers_the_mutual_information_and_nearly_reaches_t
     for n, low in [(16, 2.74), (128, 4.70), (1024, 6.35)]:
         bound = xl.info_nce_bound(xl.gaussian_critic(x.reshape(-1, n, 4), y.reshape(-1, n, 4), 0.99))
         assert low < bound < np.log(n)
+
+
+# ----------------------------------------------------------------- SigLIP
+
+
+def _torch_siglip_pseudocode(img_emb, txt_emb, t_prime, b):
+    """The paper's pseudocode (Zhai et al. 2023, Algorithm 1), line for line in torch."""
+    import torch
+    import torch.nn.functional as F
+
+    img_emb, txt_emb = torch.from_numpy(np.array(img_emb)), torch.from_numpy(np.array(txt_emb))
+    n = img_emb.shape[0]
+    t = torch.exp(torch.tensor(t_prime, dtype=img_emb.dtype))
+    zimg = F.normalize(img_emb, dim=-1)
+    ztxt = F.normalize(txt_emb, dim=-1)
+    logits = zimg @ ztxt.T * t + b
+    labels = 2 * torch.eye(n, dtype=img_emb.dtype) - torch.ones(n, n, dtype=img_emb.dtype)
+    return (-torch.sum(F.logsigmoid(labels * logits)) / n).item()
+
+
+def _cosines(img_emb, txt_emb):
+    zi = img_emb / np.linalg.norm(img_emb, axis=-1, keepdims=True)
+    zt = txt_emb / np.linalg.norm(txt_emb, axis=-1, keepdims=True)
+    return zi @ np.swapaxes(zt, -1, -2)
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 32, 129])
+@pytest.mark.parametrize(("t_prime", "b"), [(np.log(10.0), -10.0), (0.0, 0.0), (np.log(112.0), -16.5), (2.0, 3.0)])
+def test_siglip_loss_matches_the_papers_pseudocode_in_torch(rng, n, t_prime, b):
+    img, txt = rng.normal(size=(n, 8)), rng.normal(size=(n, 8))
+    txt[: n // 2] += 2.0 * img[: n // 2]  # some true pairs aligned, some not
+    expected = _torch_siglip_pseudocode(img, txt, t_prime, b)
+    assert xl.siglip_loss(_cosines(img, txt), log_scale=t_prime, bias=b) == pytest.approx(expected, rel=1e-12, abs=1e-12)
+
+
+def test_siglip_loss_hand_computed_tiny_cases():
+    # N = 1: one positive pair, -log sigmoid(t s + b)
+    assert xl.siglip_loss([[0.5]], log_scale=0.0, bias=0.0) == pytest.approx(np.log1p(np.exp(-0.5)), abs=1e-15)
+    # all scores 0, t = 1, b = 0: every pair costs log 2; N^2 pairs / N = N log 2
+    assert xl.siglip_loss(np.zeros((3, 3)), log_scale=0.0, bias=0.0) == pytest.approx(3 * np.log(2), abs=1e-15)
+    # the default t = 10, b = -10 on [[0.9, 0.1], [-0.2, 0.8]]: logits [[-1, -9], [-12, -2]]
+    s = np.array([[0.9, 0.1], [-0.2, 0.8]])
+    softplus = lambda u: np.log1p(np.exp(u))  # noqa: E731  (-log sigmoid(-u))
+    rows = np.array([softplus(1.0) + softplus(-9.0), softplus(-12.0) + softplus(2.0)])
+    np.testing.assert_allclose(xl.siglip_loss(s, reduction="none"), rows, rtol=1e-14)
+    assert xl.siglip_loss(s) == pytest.approx(rows.sum() / 2, rel=1e-14)
+    assert xl.siglip_loss(s, reduction="sum") == pytest.approx(rows.sum(), rel=1e-14)
+
+
+def test_siglip_loss_is_exact_for_huge_logits_and_keeps_float32(rng):
+    s = np.array([[1.0, -1.0], [-1.0, 1.0]])
+    # t = e^10 ~ 22026: right pairs cost ~0, and one wrong sign costs the logit itself
+    assert xl.siglip_loss(s, log_scale=10.0, bias=0.0) == pytest.approx(0.0, abs=1e-300)
+    flipped = xl.siglip_loss(-s, log_scale=10.0, bias=0.0, reduction="sum")
+    assert flipped == pytest.approx(4 * np.exp(10.0), rel=1e-12)
+    s32 = rng.uniform(-1, 1, (6, 6)).astype(np.float32)
+    rows = xl.siglip_loss(s32, reduction="none")
+    assert rows.dtype == np.float32
+    np.testing.assert_allclose(rows, xl.siglip_loss(s32.astype(np.float64), reduction="none"), rtol=1e-5)
+
+
+def test_siglip_loss_of_a_stack_and_of_blocks_is_the_sum_of_its_parts(rng):
+    stack = rng.uniform(-1, 1, (4, 6, 6))
+    per_batch = [xl.siglip_loss(stack[k]) for k in range(4)]
+    assert xl.siglip_loss(stack) == pytest.approx(np.mean(per_batch), rel=1e-13)
+    assert xl.siglip_loss(stack, reduction="none").shape == (4, 6)
+    # no softmax couples the pairs: a 2 x 2 grid of blocks (two devices' images against their
+    # own texts and the other device's) sums to the whole batch's loss
+    s = stack[0]
+    t, b = np.log(10.0), -10.0
+    z = np.exp(t) * s + b
+    labels = 2 * np.eye(6) - 1
+    blocks = sum(
+        np.logaddexp(0, -(labels * z)[r, c]).sum() for r in (slice(0, 3), slice(3, 6)) for c in (slice(0, 3), slice(3, 6))
+    )
+    assert xl.siglip_loss(s, reduction="sum") == pytest.approx(blocks, rel=1e-13)
+
+
+@pytest.mark.parametrize(
+    ("call", "exc", "match"),
+    [
+        (lambda: xl.siglip_loss(np.zeros((2, 3))), ValueError, r"scores must be a square"),
+        (lambda: xl.siglip_loss(np.zeros((0, 0))), ValueError, r"scores"),
+        (lambda: xl.siglip_loss(np.zeros(4)), ValueError, r"scores must be a square"),
+        (lambda: xl.siglip_loss(np.eye(2), log_scale=True), TypeError, r"log_scale must be a real number"),
+        (lambda: xl.siglip_loss(np.eye(2), bias=False), TypeError, r"bias must be a real number"),
+        (lambda: xl.siglip_loss(np.eye(2), bias="-10"), TypeError, r"bias must be a real number"),
+        (lambda: xl.siglip_loss(np.eye(2), bias=np.nan), ValueError, r"bias must be finite"),
+        (lambda: xl.siglip_loss(np.eye(2), log_scale=1e4), ValueError, r"log_scale is too large"),
+        (lambda: xl.siglip_loss(np.eye(2), reduction="avg"), ValueError, r"reduction"),
+        (lambda: xl.siglip_loss(np.array([[np.nan, 0.0], [0.0, 1.0]])), ValueError, r"scores contains NaN"),
+        (lambda: xl.siglip_loss(np.array([[np.inf, 0.0], [0.0, 1.0]])), ValueError, r"finite diagonal"),
+    ],
+)
+def test_siglip_loss_refuses_bad_input_and_names_the_argument(call, exc, match):
+    with pytest.raises(exc, match=match):
+        call()

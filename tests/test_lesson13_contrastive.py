@@ -169,6 +169,62 @@ def test_smallest_batch_size_reference_is_exact_at_every_case():
     assert xl.check.smallest_batch_size(_stub).status == "not attempted"
 
 
+# ---------------------------------------------------------------------- siglip_loss
+
+
+def test_siglip_loss_checker_accepts_the_reference_solution_and_the_package():
+    result = xl.check.siglip_loss(solution_function(NOTEBOOK, "siglip_loss"))
+    assert result.status == "passed", result.message
+    assert xl.check.siglip_loss(xl.siglip_loss).status == "passed"
+    assert xl.check.siglip_loss(_stub).status == "not attempted"
+
+
+def _pairs(s, log_scale, bias, labels=None, with_bias=True, scale=None):
+    s = np.asarray(s, dtype=float)
+    t = np.exp(log_scale) if scale is None else scale
+    z = t * s + (bias if with_bias else 0.0)
+    labels = 2 * np.eye(len(s)) - 1 if labels is None else labels
+    return np.logaddexp(0.0, -labels * z)
+
+
+def _naive_siglip(s, log_scale, bias):
+    z = np.exp(log_scale) * s + bias
+    labels = 2 * np.eye(len(s)) - 1
+    with np.errstate(over="ignore", divide="ignore"):
+        return -np.log(1 / (1 + np.exp(-labels * z))).sum() / len(s)
+
+
+@pytest.mark.parametrize(
+    ("wrong", "words"),
+    [
+        (lambda s, t, b: _pairs(s, t, b, with_bias=False).sum() / len(s), ["b = -10", "bias b is missing"]),
+        (lambda s, t, b: _pairs(s, t, np.exp(t) * b).sum() / len(s), ["t * (S + b)"]),
+        (lambda s, t, b: _pairs(s, t, b, scale=t).sum() / len(s), ["np.exp(log_scale)"]),
+        (lambda s, t, b: _pairs(s, t, b, labels=np.eye(len(s))).sum() / len(s), ["0/1", "log 2", "2 * np.eye(N) - 1"]),
+        (lambda s, t, b: _pairs(s, t, b, labels=1 - 2 * np.eye(len(s))).sum() / len(s), ["swapped"]),
+        (lambda s, t, b: np.trace(_pairs(s, t, b)) / len(s), ["Only the diagonal"]),
+        (lambda s, t, b: xl.clip_loss(np.exp(t) * np.asarray(s) + b), ["CLIP's softmax"]),
+        (lambda s, t, b: _pairs(s, t, b).mean(), ["N squared"]),
+        (lambda s, t, b: _pairs(s, t, b).sum(), ["sum over all pairs"]),
+        (lambda s, t, b: _pairs(s, t, b).sum() / len(s) / np.log(2), ["bits"]),
+        (_naive_siglip, ["logits of ±1000", "overflows", "logaddexp"]),
+    ],
+)
+def test_siglip_loss_checker_rejects_typical_mistakes(wrong, words):
+    assert_fails(xl.check.siglip_loss(wrong), *words)
+
+
+def test_siglip_loss_checker_reports_a_function_that_changes_its_input():
+    def in_place(s, log_scale, bias):
+        s *= np.exp(log_scale)
+        s += bias
+        return float(np.logaddexp(0.0, -(2 * np.eye(len(s)) - 1) * s).sum() / len(s))
+
+    result = xl.check.siglip_loss(in_place)
+    assert result.status == "failed"
+    assert "in place" in result.message
+
+
 # -------------------------------------------------------------------------- widget
 
 
@@ -294,3 +350,26 @@ def test_the_lessons_numbers_are_the_ones_its_text_quotes():
                  "  128       64      4.77           4.85     7.83",
                  " 1024        8      6.44           6.93     7.83"):
         assert line in outputs
+
+
+def test_the_siglip_sections_numbers_are_the_ones_their_text_quotes():
+    """SigLIP vs CLIP, the log Q correction and alignment/uniformity: printed as discussed."""
+    import nbformat
+
+    nb = nbformat.read(Path(__file__).resolve().parents[1] / "notebooks" / "solutions" / f"{NOTEBOOK}.ipynb", as_version=4)
+    outputs = "\n".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    for printed in ("accuracy at N = 128: 0.965, at N = 1024: 0.805",
+                    "accuracy at N = 128: 0.963, at N = 1024: 0.796",
+                    "b = -10.73", "the untrained towers: 0.010",
+                    "full softmax over all 1000 items:   4.7245 nats",
+                    "without correction     5.6513 nats;  push / pull by rank: [3.74 1.88 0.71",
+                    "with log Q correction  4.7244 nats",
+                    "CLIP            0.032           -2.638",
+                    "SigLIP          0.946           -2.223",
+                    "loss  270.01 nats, of which the 128 true pairs 0.83",
+                    "share of |dL/dS|: 0.7100"):
+        assert printed in outputs, printed
+    for quoted in ("0.965 (CLIP) and 0.963 (SigLIP)", "0.805 and 0.796", "-b/t = 0.55",
+                   "5.65 nats against the", "4.7244 against 4.7245", "alignment 0.95", "($-2.64$"):
+        assert quoted in text, quoted

@@ -27,6 +27,7 @@ from .contrastive import (
     gaussian_mutual_information,
     info_nce_bound,
     info_nce_loss,
+    siglip_loss,
 )
 from .distillation import distillation_loss, distillation_loss_grad, generalized_jsd, kl_div
 from .focal import focal_optimal_forecast, sigmoid_focal_loss, sigmoid_focal_loss_grad
@@ -89,6 +90,7 @@ __all__ = [
     "peak_memory",
     "reliability_bins",
     "show_figure",
+    "siglip_loss",
     "sigmoid",
     "sigmoid_focal_loss",
     "sigmoid_focal_loss_grad",

@@ -21,7 +21,7 @@ import numbers
 
 import numpy as np
 
-from ._validation import as_float_array, check_positive_scalar, check_reduction
+from ._validation import as_float_array, check_positive_scalar, check_reduction, is_finite_real
 from .losses import categorical_cross_entropy
 
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
     "gaussian_mutual_information",
     "info_nce_bound",
     "info_nce_loss",
+    "siglip_loss",
 ]
 
 
@@ -182,6 +183,87 @@ def info_nce_bound(scores, temperature=1.0):
     """
     s = _scaled(_score_matrix(scores), temperature)
     return float(np.log(s.shape[-1]) - _row_losses(s).mean(dtype=np.float64))
+
+
+def _check_real(value, name, example):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number such as {example}; got {value!r}")
+    if not is_finite_real(value):
+        raise ValueError(f"{name} must be finite; got {value!r}")
+    return float(value)
+
+
+_LOG_TEN = float(np.log(10.0))  # SigLIP's initial t' = log 10: the scale t starts at 10
+
+
+def siglip_loss(scores, log_scale=_LOG_TEN, bias=-10.0, reduction="mean"):
+    r"""SigLIP's pairwise sigmoid loss: a binary cross-entropy on every pairing of the batch.
+
+    Parameters
+    ----------
+    scores : array_like, shape (N, N) or (B, N, N)
+        ``scores[i, j]`` scores image ``i`` against text ``j`` (in the paper the cosine
+        similarity of the two normalised embeddings, ``dot(zimg, ztxt.T)``); the true pairs
+        are on the diagonal. A stack holds one matrix per batch.
+    log_scale : float, optional
+        The paper's learnable :math:`t'`: the scores are multiplied by :math:`t = e^{t'}`
+        (the paper calls :math:`t` the temperature; it is :math:`1/\tau` in this course's
+        notation). The paper starts from :math:`t' = \log 10`.
+    bias : float, optional
+        The learnable bias :math:`b` added to every logit; the paper starts from -10.
+    reduction : {"mean", "sum", "none"}
+        ``"none"`` returns each row's loss, image ``i`` against all ``N`` texts summed, shape
+        ``(N,)`` (``(B, N)`` for a stack); ``"mean"`` averages the rows, which is the paper's
+        sum over all :math:`N^2` pairs divided by :math:`N` (not by :math:`N^2`).
+
+    Returns
+    -------
+    float or ndarray
+        In nats.
+
+    Notes
+    -----
+    With :math:`z_{ij} = t\,S_{ij} + b` and the label :math:`\ell_{ij} = +1` on the diagonal
+    and :math:`-1` off it (Zhai et al. 2023, "Sigmoid Loss for Language Image Pre-Training"):
+
+    .. math:: L = -\frac{1}{N} \sum_{i=1}^{N} \sum_{j=1}^{N}
+              \log \sigma\big(\ell_{ij}\, z_{ij}\big),
+              \qquad -\log\sigma(u) = \log(1 + e^{-u})
+
+    computed as ``np.logaddexp(0, -l * z)``, exact for logits of any size. Each pair is its
+    own yes/no question, so no softmax couples a row: a device can sum the pairs of its block
+    of images against any block of texts, and the total is the sum of the blocks. The
+    gradient with respect to :math:`z_{ij}` is lesson 04's :math:`(\sigma(z_{ij}) - y_{ij})/N`
+    with the 0/1 target :math:`y_{ij} = [i = j]`.
+
+    Examples
+    --------
+    >>> s = np.array([[0.9, 0.1], [-0.2, 0.8]])   # cosines, the true pairs on the diagonal
+    >>> round(siglip_loss(s), 6)                    # t = 10, b = -10
+    1.72016
+    >>> z = 10 * s - 10                             # the same from the formula
+    >>> labels = 2 * np.eye(2) - 1
+    >>> round(float(np.logaddexp(0, -labels * z).sum() / 2), 6)
+    1.72016
+    >>> round(siglip_loss(s, log_scale=0.0, bias=0.0, reduction="sum"), 4)  # t = 1, b = 0
+    2.0548
+    """
+    reduction = check_reduction(reduction)
+    s = _score_matrix(scores)
+    log_scale = _check_real(log_scale, "log_scale", "np.log(10) (the scale t = exp(log_scale))")
+    bias = _check_real(bias, "bias", "-10.0")
+    n = s.shape[-1]
+    with np.errstate(over="ignore"):
+        scale = np.exp(log_scale)
+    if not np.isfinite(scale):
+        raise ValueError(f"log_scale is too large: exp({log_scale!r}) overflows")
+    logits = s * s.dtype.type(scale) + s.dtype.type(bias)
+    signed = np.where(np.eye(n, dtype=bool), logits, -logits)  # l_ij * z_ij, l = +1 / -1
+    per_row = np.logaddexp(s.dtype.type(0), -signed).sum(axis=-1)
+    if reduction == "none":
+        return per_row
+    total = float(per_row.sum(dtype=np.float64))
+    return total if reduction == "sum" else total / per_row.size
 
 
 # -------------------------------------------------------------- correlated Gaussians

@@ -1,6 +1,6 @@
 """Checkers of lesson 13's exercises: CLIP's symmetric loss of a batch whose texts were
-shuffled, the InfoNCE bound with K negatives per row, and the smallest batch whose ceiling
-log N reaches a given mutual information.
+shuffled, the InfoNCE bound with K negatives per row, the smallest batch whose ceiling
+log N reaches a given mutual information, and SigLIP's pairwise sigmoid loss.
 
 Expected values come from :func:`~xent_lessons.categorical_cross_entropy`. The score
 matrices are not symmetric, so a loss over the rows alone (or the columns alone) gives a
@@ -17,10 +17,11 @@ import math
 import numpy as np
 
 from ..contrastive import clip_loss as _clip_loss
+from ..contrastive import siglip_loss as _siglip_loss
 from ..losses import categorical_cross_entropy
 from ._runner import Case, CheckResult, Mistake, run_cases
 
-__all__ = ["clip_loss", "infonce_bound", "smallest_batch_size"]
+__all__ = ["clip_loss", "infonce_bound", "siglip_loss", "smallest_batch_size"]
 
 
 def _scores():
@@ -354,3 +355,141 @@ def smallest_batch_size(fn) -> CheckResult:
     ]
     return run_cases("smallest_batch_size", fn, cases, _BATCH_MISTAKES)
 
+
+
+# ------------------------------------------------------------------------ siglip_loss
+
+
+def _pair_losses(similarities, log_scale, bias, *, labels=None, scale=None, with_bias=True):
+    """-log sigmoid(label * logit) of every pair, the logits t * S + b (variants for mistakes)."""
+    s = np.asarray(similarities, dtype=float)
+    n = len(s)
+    t = math.exp(log_scale) if scale is None else scale
+    z = t * s + (bias if with_bias else 0.0)
+    labels = 2 * np.eye(n) - 1 if labels is None else labels(n)
+    return np.logaddexp(0.0, -labels * z)
+
+
+def _siglip_variant(**options):
+    def wrong(similarities, log_scale, bias):
+        return float(_pair_losses(similarities, log_scale, bias, **options).sum() / len(similarities))
+
+    return wrong
+
+
+def _zero_one_labels_in_the_sign_form(similarities, log_scale, bias):
+    """``-log sigmoid(y * z)`` with the 0/1 labels ``y = eye(N)``: every negative costs log 2."""
+    return _siglip_variant(labels=np.eye)(similarities, log_scale, bias)
+
+
+def _positives_only(similarities, log_scale, bias):
+    return float(np.diag(_pair_losses(similarities, log_scale, bias)).sum() / len(similarities))
+
+
+def _softmax_instead(similarities, log_scale, bias):
+    return _clip_loss(math.exp(log_scale) * np.asarray(similarities, dtype=float) + bias)
+
+
+_SIGLIP_MISTAKES = (
+    Mistake(
+        _siglip_variant(with_bias=False),
+        "The bias b is missing: the logits are t * S + b. The paper starts from b = -10 so "
+        "that the N - 1 negatives of each row, which must all say 'no', start near 0 loss "
+        "instead of swamping the one positive.",
+    ),
+    Mistake(
+        lambda s, log_scale, bias: _siglip_variant()(s, log_scale, math.exp(log_scale) * bias),
+        "The bias was added before the scale, t * (S + b): add it after, t * S + b.",
+    ),
+    Mistake(
+        lambda s, log_scale, bias: _siglip_variant(scale=log_scale)(s, log_scale, bias),
+        "log_scale is t' = log t: multiply the similarities by t = np.exp(log_scale), not "
+        "by log_scale itself.",
+    ),
+    Mistake(
+        _zero_one_labels_in_the_sign_form,
+        "The labels are 0/1 (np.eye(N)) in the ±1 form -log sigmoid(label * z): every "
+        "negative then costs log 2 whatever its score. In that form the labels are +1 on "
+        "the diagonal and -1 off it (2 * np.eye(N) - 1); with 0/1 targets use the "
+        "cross-entropy form -[y log sigmoid(z) + (1 - y) log(1 - sigmoid(z))].",
+    ),
+    Mistake(
+        _siglip_variant(labels=lambda n: 1 - 2 * np.eye(n)),
+        "The signs of the labels are swapped: +1 belongs on the diagonal (the true pairs) "
+        "and -1 off it (2 * np.eye(N) - 1).",
+    ),
+    Mistake(
+        _positives_only,
+        "Only the diagonal (the true pairs) is there: SigLIP sums -log sigmoid(label * z) "
+        "over all N x N pairs, the negatives with label -1 included.",
+    ),
+    Mistake(
+        _softmax_instead,
+        "That is CLIP's softmax loss of the logits: SigLIP puts a sigmoid on each pair on "
+        "its own (a yes/no question per pair), -log sigmoid(label * z), summed.",
+    ),
+    Mistake(
+        lambda s, log_scale, bias: _siglip_variant()(s, log_scale, bias) / len(s),
+        "Divided by N twice (N squared, the number of pairs): the paper sums over all "
+        "N x N pairs and divides by N, the batch size.",
+    ),
+    Mistake(
+        lambda s, log_scale, bias: _siglip_variant()(s, log_scale, bias) * len(s),
+        "That is the sum over all pairs: divide it by N, the batch size, as the paper does.",
+    ),
+    Mistake(
+        lambda s, log_scale, bias: _siglip_variant()(s, log_scale, bias) / math.log(2),
+        "That is in bits: the course uses the natural log (nats).",
+    ),
+)
+
+
+def siglip_loss(fn) -> CheckResult:
+    """Check ``fn(similarities, log_scale, bias)``: SigLIP's pairwise sigmoid loss of an
+    N x N batch, a float in nats.
+
+    The logits are ``np.exp(log_scale) * similarities + bias``; each pair costs
+    ``-log sigmoid(label * logit)`` with the label +1 on the diagonal and -1 off it; the
+    loss is the sum over all N x N pairs divided by N (Zhai et al. 2023).
+
+    Parameters
+    ----------
+    fn : callable
+        The learner's function.
+
+    Returns
+    -------
+    CheckResult
+        Passed, or the first failing case with a hint, or "not attempted".
+
+    Examples
+    --------
+    >>> import xent_lessons as xl
+    >>> no_bias = lambda s, log_scale, bias: xl.siglip_loss(s, log_scale, 0.0)
+    >>> result = siglip_loss(no_bias)
+    >>> result.status, "The bias b is missing" in result.message
+    ('failed', True)
+    """
+    rng = np.random.default_rng(1313)
+    cosines4 = np.clip(rng.normal(0.1, 0.3, (4, 4)) + 0.6 * np.eye(4), -1.0, 1.0)
+    cosines3 = np.clip(rng.normal(0.0, 0.4, (3, 3)) + 0.5 * np.eye(3), -1.0, 1.0)
+    huge = np.array([[1.0, 0.9, -1.0], [-1.0, -0.8, 0.2], [0.5, 0.0, 1.0]])
+
+    def case(name, similarities, log_scale, bias, hint):
+        return Case(name, (similarities, log_scale, bias),
+                    _siglip_loss(similarities, log_scale, bias), hint)
+
+    cases = [
+        case("2 x 2 cosines [[0.9, 0.1], [-0.2, 0.8]], the paper's start t' = log 10, b = -10",
+             np.array([[0.9, 0.1], [-0.2, 0.8]]), math.log(10.0), -10.0,
+             "Logits z = exp(t') * S + b; each pair costs -log sigmoid(label * z), the label "
+             "+1 on the diagonal and -1 off it; sum over the N x N pairs, divide by N."),
+        case("4 x 4 cosines, t' = log 5, b = -3", cosines4, math.log(5.0), -3.0,
+             "Multiply by t = exp(t'), add b, then the sigmoid of each pair on its own."),
+        case("3 x 3 cosines, t' = 0 (t = 1), b = +2", cosines3, 0.0, 2.0,
+             "A positive bias favours 'yes' on every pair: the negatives (label -1) pay for it."),
+        case("cosines of ±1 at t = 1000 (logits of ±1000), b = 0", huge, math.log(1000.0), 0.0,
+             "np.exp(1000) overflows and log(sigmoid(-1000)) is log(0): compute "
+             "-log sigmoid(u) as np.logaddexp(0, -u) (or xl.log_sigmoid)."),
+    ]  # fmt: skip
+    return run_cases("siglip_loss", fn, cases, _SIGLIP_MISTAKES)
