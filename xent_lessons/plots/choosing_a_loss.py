@@ -574,7 +574,7 @@ def per_label_f1_bars(ax, f1_scores, label_names):
     >>> from matplotlib.figure import Figure
     >>> ax = Figure().subplots()
     >>> art = per_label_f1_bars(ax, {"m": [0.5, 1.0]}, ["a", "b"])
-    >>> [round(b.get_height(), 2) for b in art["bars"]["m"]]
+    >>> [float(round(b.get_height(), 2)) for b in art["bars"]["m"]]
     [0.5, 1.0, 0.75]
     """
     names = [*label_names, "mean"]
