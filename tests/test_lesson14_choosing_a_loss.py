@@ -276,3 +276,103 @@ def test_focal_loss_panels_keep_coinciding_curves_visible():
     diagonal = next(line for line in forecast.axes.lines if line is not forecast)
     assert forecast.get_linewidth() > 1.5 * diagonal.get_linewidth()
     assert diagonal.get_linestyle() != "-" and diagonal.get_zorder() > forecast.get_zorder()
+
+
+# ------------------------------------------------------------------- multi_label_bce
+
+
+def _multi_label(x, t, pos_weight=None, on_positive=True, on_negative=False):
+    x, t = np.asarray(x, dtype=float), np.asarray(t, dtype=float)
+    w = 1.0 if pos_weight is None else np.asarray(pos_weight)
+    positive = t * np.logaddexp(0, -x)
+    negative = (1 - t) * np.logaddexp(0, x)
+    return (w * positive if on_positive else positive) + (w * negative if on_negative else negative)
+
+
+def test_multi_label_bce_checker_accepts_the_reference_solution():
+    result = xl.check.multi_label_bce(solution_function(NOTEBOOK, "multi_label_bce"))
+    assert result.status == "passed", result.message
+    package = lambda x, t, pos_weight=None: xl.binary_cross_entropy_with_logits(x, t, pos_weight=pos_weight)  # noqa: E731
+    assert xl.check.multi_label_bce(package).status == "passed"
+
+
+def _softmax_over_labels(x, t, pos_weight=None):
+    # what F.cross_entropy(z, multi_hot) computes
+    return float(-np.mean(np.sum(t * xl.log_softmax(np.asarray(x, dtype=float), axis=1), axis=1)))
+
+
+def _log_of_sigmoid(x, t, pos_weight=None):
+    w = 1.0 if pos_weight is None else np.asarray(pos_weight)
+    q = 1 / (1 + np.exp(-x))
+    return np.mean(-(w * t * np.log(q) + (1 - t) * np.log(1 - q)))
+
+
+@pytest.mark.parametrize(
+    ("wrong", "words"),
+    [
+        (_softmax_over_labels, ["no pos_weight", "softmax over the labels", "one sigmoid per label"]),
+        (lambda x, t, pos_weight=None: np.sum(_multi_label(x, t, pos_weight)), ["sum over all the elements"]),
+        (lambda x, t, pos_weight=None: np.mean(np.sum(_multi_label(x, t, pos_weight), axis=1)),
+         ["summed over the labels and averaged over the examples", "N * L"]),
+        (lambda x, t, pos_weight=None: np.mean(_multi_label(x, t, pos_weight, on_negative=True)),
+         ["pos_weight (1, 0.5, 2, 25)", "multiplied both terms", "only the POSITIVE term"]),
+        (lambda x, t, pos_weight=None: np.mean(_multi_label(x, t, pos_weight, False, True)),
+         ["multiplied the negative term"]),
+        (lambda x, t, pos_weight=None: np.mean(_multi_label(x, t)), ["pos_weight was ignored"]),
+        (_log_of_sigmoid, ["logits of ±1e4", "inf or NaN", "np.logaddexp(0, x)"]),
+    ],
+    ids=["softmax", "sum", "sum-over-labels", "pos-weight-both", "pos-weight-negative",
+         "pos-weight-ignored", "log-of-sigmoid"],
+)
+def test_multi_label_bce_checker_rejects_typical_mistakes(wrong, words):
+    with np.errstate(all="ignore"):
+        assert_fails(xl.check.multi_label_bce(wrong), *words)
+
+
+def test_multi_label_bce_checker_catches_a_pos_weight_per_example_and_the_stub():
+    # pos_weight along the photos (axis 0) instead of the labels: the case with N != L fails
+    def per_example(x, t, pos_weight=None):
+        w = 1.0 if pos_weight is None else np.asarray(pos_weight)[: len(x), None]
+        return np.mean(w * t * np.logaddexp(0, -x) + (1 - t) * np.logaddexp(0, x))
+
+    assert xl.check.multi_label_bce(per_example).status == "failed"
+    per_row = lambda x, t, pos_weight=None: np.mean(_multi_label(x, t, pos_weight), axis=1)  # noqa: E731
+    assert_fails(xl.check.multi_label_bce(per_row), "shape")
+    assert xl.check.multi_label_bce(_stub).status == "not attempted"
+
+
+def test_multilabel_pair_probabilities_draws_the_softmax_bound():
+    ax = Figure().subplots()
+    q = np.array([[0.9, 0.8], [0.4, 0.5], [0.2, 0.3]])
+    art = xl.plots.multilabel_pair_probabilities(ax, {"sigmoid": q, "softmax": q / 2}, ("sea", "sky"))
+    np.testing.assert_allclose(art["points"]["softmax"].get_offsets(), q / 2)
+    np.testing.assert_allclose(art["bound"].get_xdata() + art["bound"].get_ydata(), 1.0)
+    assert "mean 0.50, 0.53" in art["points"]["sigmoid"].get_label()
+    with pytest.raises(ValueError, match=r"must have shape \(N, 2\)"):
+        xl.plots.multilabel_pair_probabilities(ax, {"m": np.ones((3, 3))})
+
+
+def test_per_label_f1_bars_add_the_mean():
+    ax = Figure().subplots()
+    art = xl.plots.per_label_f1_bars(ax, {"a": [0.2, 0.4, 0.9], "b": [1.0, 0.0, 0.5]}, ["x", "y", "z"])
+    np.testing.assert_allclose([bar.get_height() for bar in art["bars"]["a"]], [0.2, 0.4, 0.9, 0.5])
+    assert [tick.get_text() for tick in ax.get_xticklabels()] == ["x", "y", "z", "mean"]
+    with pytest.raises(ValueError, match="one score per label"):
+        xl.plots.per_label_f1_bars(ax, {"a": [0.2, 0.4]}, ["x", "y", "z"])
+
+
+def test_the_multi_label_numbers_are_printed():
+    import nbformat
+
+    path = Path(__file__).resolve().parents[1] / "notebooks" / "solutions" / f"{NOTEBOOK}.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    outputs = "\n".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+
+    def mean_f1(row):
+        return float(outputs.split(row)[1].split("\n")[0].split()[-1])
+
+    sigmoid, softmax = mean_f1("sigmoid per label, 0.5 "), mean_f1("softmax over labels, 0.5 ")
+    tuned = mean_f1("sigmoid per label, its thresholds ")
+    assert sigmoid > softmax + 0.2 and tuned > sigmoid
+    assert "xl      1.549836264657558   (difference 0.0e+00)" in outputs
+    assert "xl.categorical_cross_entropy: ValueError: target must sum to 1" in outputs

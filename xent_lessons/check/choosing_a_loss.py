@@ -1,12 +1,14 @@
 """Checkers of lesson 14's exercises: a stable focal loss, the logit-adjusted cross-entropy,
-and the expected score of a forecast.
+the expected score of a forecast, and the multi-label BCE with a ``pos_weight`` per label.
 
 Expected values come from the package (:func:`~xent_lessons.sigmoid_focal_loss`,
 :func:`~xent_lessons.categorical_cross_entropy`, :func:`~xent_lessons.expected_score`).
 The focal cases include logits of ±40 and ±1e4, where ``log(sigmoid(x))`` gives ``-inf``
 and ``1 - sigmoid(x)`` rounds to 0; the logit-adjustment cases use rare classes (priors of
 0.01) and logits of 1000; the expected-score cases include an outcome of probability 0 to
-which the forecast also gives probability 0.
+which the forecast also gives probability 0; the multi-label cases have N != L (so that a
+``pos_weight`` per example cannot pass for one per label), photos with no label and with
+several, and logits of ±1e4.
 """
 
 from __future__ import annotations
@@ -15,13 +17,18 @@ import math
 
 import numpy as np
 
-from ..activations import sigmoid
+from ..activations import log_softmax, sigmoid
 from ..focal import sigmoid_focal_loss
-from ..losses import categorical_cross_entropy
+from ..losses import binary_cross_entropy_with_logits, categorical_cross_entropy
 from ..scoring_rules import expected_score as _expected_score
 from ._runner import Case, CheckResult, Mistake, run_cases
 
-__all__ = ["expected_score", "focal_loss_with_logits", "logit_adjusted_cross_entropy"]
+__all__ = [
+    "expected_score",
+    "focal_loss_with_logits",
+    "logit_adjusted_cross_entropy",
+    "multi_label_bce",
+]
 
 
 # ------------------------------------------------------------------------ focal loss
@@ -383,3 +390,154 @@ def expected_score(fn) -> CheckResult:
         ),
     ]
     return run_cases("expected_score", fn, cases, _SCORE_MISTAKES)
+
+
+# ------------------------------------------------------------------ multi-label BCE
+
+
+def _multi_label_terms(logits, targets, pos_weight=None, on_positive=True, on_negative=False):
+    """The positive and negative terms of the multi-label BCE, ``pos_weight`` where asked."""
+    x = np.asarray(logits, dtype=float)
+    t = np.asarray(targets, dtype=float)
+    w = 1.0 if pos_weight is None else np.asarray(pos_weight, dtype=float)
+    positive = t * np.logaddexp(0.0, -x)  # -t log sigmoid(x)
+    negative = (1 - t) * np.logaddexp(0.0, x)  # -(1 - t) log(1 - sigmoid(x))
+    return (w * positive if on_positive else positive) + (w * negative if on_negative else negative)
+
+
+def _softmax_over_labels(logits, targets, pos_weight=None):
+    """torch's F.cross_entropy(logits, multi_hot): a softmax over the labels, mean over rows."""
+    z = np.asarray(logits, dtype=float)
+    return float(-np.mean(np.sum(np.asarray(targets) * log_softmax(z, axis=1), axis=1)))
+
+
+def _log_of_sigmoid(logits, targets, pos_weight=None):
+    x = np.asarray(logits, dtype=float)
+    t = np.asarray(targets, dtype=float)
+    w = 1.0 if pos_weight is None else np.asarray(pos_weight, dtype=float)
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        q = 1 / (1 + np.exp(-x))
+        return float(np.mean(-(w * t * np.log(q) + (1 - t) * np.log(1 - q))))
+
+
+_MULTI_LABEL_MISTAKES = (
+    Mistake(
+        _softmax_over_labels,
+        "That is a softmax over the labels (cross-entropy with a multi-hot target, what "
+        "F.cross_entropy computes): its probabilities sum to 1, so the labels compete. "
+        "Multi-label needs one sigmoid per label: a binary cross-entropy for every element.",
+    ),
+    Mistake(
+        lambda x, t, pos_weight=None: float(np.sum(_multi_label_terms(x, t, pos_weight))),
+        "That is the sum over all the elements: return the mean over all N * L of them "
+        "(what reduction='mean' does).",
+    ),
+    Mistake(
+        lambda x, t, pos_weight=None: float(
+            np.mean(np.sum(_multi_label_terms(x, t, pos_weight), axis=1))
+        ),
+        "That is summed over the labels and averaged over the examples, L times the "
+        "answer: torch's reduction='mean' averages over all N * L elements.",
+    ),
+    Mistake(
+        lambda x, t, pos_weight=None: float(
+            np.mean(_multi_label_terms(x, t, pos_weight, on_negative=True))
+        ),
+        "pos_weight multiplied both terms: it weighs only the POSITIVE term of each label, "
+        "pos_weight[l] * t * softplus(-x); the negative term (1 - t) * softplus(x) keeps "
+        "weight 1.",
+    ),
+    Mistake(
+        lambda x, t, pos_weight=None: float(
+            np.mean(_multi_label_terms(x, t, pos_weight, on_positive=False, on_negative=True))
+        ),
+        "pos_weight multiplied the negative term: it weighs the POSITIVE term, "
+        "pos_weight[l] * t * softplus(-x).",
+    ),
+    Mistake(
+        lambda x, t, pos_weight=None: float(np.mean(_multi_label_terms(x, t))),
+        "pos_weight was ignored: multiply the positive term of label l by pos_weight[l].",
+    ),
+    Mistake(
+        _log_of_sigmoid,
+        "The loss went to inf or NaN: sigmoid(x) rounds to exactly 0 or 1 for large |x|, and "
+        "log(0) = -inf. Work from the logits: -log sigmoid(x) = softplus(-x) and "
+        "-log(1 - sigmoid(x)) = softplus(x), with softplus(x) = np.logaddexp(0, x).",
+    ),
+)
+
+
+def multi_label_bce(fn) -> CheckResult:
+    """Check ``fn(logits, targets, pos_weight=None)``: the mean multi-label binary
+    cross-entropy, a float in nats.
+
+    ``logits`` and ``targets`` are (N, L), the targets 0/1 (multi-hot rows); ``pos_weight``
+    holds one weight per label (shape (L,)) that multiplies the positive term of that
+    label's loss, or is None (every weight 1). The mean is over all N * L elements, as in
+    torch's ``F.binary_cross_entropy_with_logits(..., pos_weight=...)``.
+
+    Parameters
+    ----------
+    fn : callable
+        The learner's function.
+
+    Returns
+    -------
+    CheckResult
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> def summed(x, t, pos_weight=None):
+    ...     return np.sum(np.logaddexp(0, -x) * t + np.logaddexp(0, x) * (1 - t))
+    >>> print(multi_label_bce(summed).message.splitlines()[-1])
+       hint: That is the sum over all the elements: return the mean over all N * L of them (what reduction='mean' does).
+    """
+    x1 = np.array([[2.0, -1.0, 0.5, -3.0], [0.0, 1.5, -0.5, 1.0], [-2.0, 0.3, 3.0, -1.0]])
+    t1 = np.array([[1.0, 1.0, 0.0, 0.0], [0.0, 1.0, 1.0, 1.0], [0.0, 0.0, 0.0, 0.0]])
+    pw1 = np.array([1.0, 0.5, 2.0, 25.0])
+    x2 = np.array([[0.4, -1.2, 2.2], [1.0, 0.0, -0.7]])
+    t2 = np.array([[1.0, 0.0, 1.0], [1.0, 1.0, 0.0]])
+    pw2 = np.array([3.0, 0.25, 1.0])
+    x_big = np.array([[1e4, -1e4, 40.0], [-1e4, 1e4, -40.0]])
+    t_big = np.array([[0.0, 1.0, 1.0], [0.0, 1.0, 0.0]])
+    pw_big = np.array([2.0, 4.0, 0.5])
+
+    def expected(x, t, pw=None):
+        return binary_cross_entropy_with_logits(x, t, pos_weight=pw)
+
+    cases = [
+        Case(
+            "3 photos, 4 labels, no pos_weight",
+            (x1, t1),
+            expected(x1, t1),
+            "One sigmoid per label: -[t log sigmoid(x) + (1 - t) log(1 - sigmoid(x))] for every "
+            "element, then the mean over all N * L elements.",
+        ),
+        Case(
+            "3 photos, 4 labels, pos_weight (1, 0.5, 2, 25)",
+            (x1, t1),
+            expected(x1, t1, pw1),
+            "pos_weight[l] multiplies the positive term of label l (the column l), "
+            "pos_weight[l] * t * softplus(-x); the negative term keeps weight 1.",
+            kwargs={"pos_weight": pw1},
+        ),
+        Case(
+            "2 photos, 3 labels, pos_weight (3, 0.25, 1)",
+            (x2, t2),
+            expected(x2, t2, pw2),
+            "pos_weight has one weight per LABEL (shape (L,)): it broadcasts along the last "
+            "axis, the columns, whatever the number of photos.",
+            kwargs={"pos_weight": pw2},
+        ),
+        Case(
+            "logits of ±1e4 and ±40, pos_weight (2, 4, 0.5)",
+            (x_big, t_big),
+            expected(x_big, t_big, pw_big),
+            "np.exp(1e4) overflows and sigmoid(40) rounds to 1.0: use softplus(x) = "
+            "np.logaddexp(0, x), a certain mistake costs |x| nats (times pos_weight for a "
+            "positive), a certain right answer almost 0.",
+            kwargs={"pos_weight": pw_big},
+        ),
+    ]
+    return run_cases("multi_label_bce", fn, cases, _MULTI_LABEL_MISTAKES)

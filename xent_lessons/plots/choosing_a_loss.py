@@ -21,7 +21,9 @@ __all__ = [
     "focal_loss_panels",
     "focal_optimal_forecast_curves",
     "logit_histograms",
+    "multilabel_pair_probabilities",
     "noisy_label_boundaries",
+    "per_label_f1_bars",
     "reliability_comparison",
 ]
 
@@ -490,3 +492,110 @@ def noisy_label_boundaries(ax, X, labels, flipped, boundaries):
     ax.legend(loc="upper center", fontsize="small", ncols=3)
     style.label_axes(ax, "feature $x_1$", "feature $x_2$", "decision lines learned from noisy labels")
     return {"lines": lines}
+
+
+def multilabel_pair_probabilities(ax, probs, label_names=("label a", "label b")):
+    """The probabilities two models give two labels on examples where BOTH are true.
+
+    One scatter per model, ``q[:, 0]`` against ``q[:, 1]``, with the line
+    ``q_a + q_b = 1`` that a softmax over the labels can never cross: its probabilities
+    sum to 1 over all the labels, so two true labels cannot both be near 1. A sigmoid per
+    label has no such bound, and its points can reach the corner (1, 1).
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        Where to draw.
+    probs : dict
+        ``{model name: array of shape (N, 2)}``, the two labels' probabilities per example.
+    label_names : tuple of str, optional
+        The two labels' names, for the axes.
+
+    Returns
+    -------
+    dict
+        ``"points"`` (the scatter collections by name) and ``"bound"`` (the line
+        ``q_a + q_b = 1``).
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> ax = Figure().subplots()
+    >>> art = multilabel_pair_probabilities(ax, {"m": [[0.9, 0.8], [0.4, 0.5]]})
+    >>> art["points"]["m"].get_offsets().shape
+    (2, 2)
+    """
+    colors = (style.MODEL, style.WARNING, style.ACCENT, style.EXTRA[1])
+    points = {}
+    for k, (name, q) in enumerate(probs.items()):
+        q = as_float_array(q, f"probs[{name!r}]")
+        if q.ndim != 2 or q.shape[1] != 2:
+            raise ValueError(f"probs[{name!r}] must have shape (N, 2); got {q.shape}")
+        inside = ~np.isnan(q).any(axis=1)
+        mean = q[inside].mean(axis=0) if inside.any() else np.array([np.nan, np.nan])
+        points[name] = ax.scatter(
+            q[:, 0], q[:, 1], s=7, alpha=0.35, linewidths=0, color=colors[k % len(colors)],
+            label=f"{name} (mean {mean[0]:.2f}, {mean[1]:.2f})",
+        )
+    (bound,) = ax.plot([0, 1], [1, 0], color=style.NEUTRAL, ls="--", lw=1.5,
+                       label="$q_a + q_b = 1$, a softmax's bound")
+    ax.plot([1], [1], marker="*", ms=12, color=style.TRUTH, ls="none", clip_on=False,
+            label="both labels true: (1, 1)")
+    ax.set_xlim(0, 1.02)
+    ax.set_ylim(0, 1.02)
+    ax.set_aspect("equal")
+    legend = ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), fontsize="small")
+    for handle in legend.legend_handles:
+        handle.set_alpha(1.0)
+    style.label_axes(ax, f"q({label_names[0]})", f"q({label_names[1]})",
+                     f"examples where {label_names[0]} and {label_names[1]} are both true")
+    return {"points": points, "bound": bound}
+
+
+def per_label_f1_bars(ax, f1_scores, label_names):
+    """Grouped bars of each model's F1 score per label, with the mean over the labels.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        Where to draw.
+    f1_scores : dict
+        ``{model name: array of one F1 score per label}``, each in [0, 1].
+    label_names : sequence of str
+        The labels, in the order of the scores.
+
+    Returns
+    -------
+    dict
+        ``"bars"``: the bar containers by model name.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> ax = Figure().subplots()
+    >>> art = per_label_f1_bars(ax, {"m": [0.5, 1.0]}, ["a", "b"])
+    >>> [float(round(b.get_height(), 2)) for b in art["bars"]["m"]]
+    [0.5, 1.0, 0.75]
+    """
+    names = [*label_names, "mean"]
+    colors = (style.WARNING, style.EXTRA[1], style.EXTRA[0], style.ACCENT, style.MODEL)
+    width = 0.8 / max(len(f1_scores), 1)
+    x = np.arange(len(names))
+    bars = {}
+    for k, (name, f1) in enumerate(f1_scores.items()):
+        f1 = as_float_array(f1, f"f1_scores[{name!r}]")
+        if f1.shape != (len(label_names),):
+            raise ValueError(
+                f"f1_scores[{name!r}] must hold one score per label ({len(label_names)}); "
+                f"got shape {f1.shape}"
+            )
+        heights = np.append(f1, f1.mean())
+        offset = (k - (len(f1_scores) - 1) / 2) * width
+        bars[name] = ax.bar(x + offset, heights, width, color=colors[k % len(colors)],
+                            label=name)
+    ax.axvline(len(label_names) - 0.5, color=style.NEUTRAL, lw=1)
+    ax.set_xticks(x, names)
+    ax.set_ylim(0, 1)
+    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize="small")
+    style.label_axes(ax, "label", "F1 score on the test set", "per-label F1 (higher is better)")
+    return {"bars": bars}
