@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export PYTHONHASHSEED := 0
 
-.PHONY: help install lab test lint unit doctest nbval browser classroom notebooks html bench clean
+.PHONY: help install lab test checks checks-in-order lint unit doctest nbval browser classroom notebooks html bench clean
 
 help:
 	@echo "make lab    - install (once) and open JupyterLab at the first lesson"
@@ -62,9 +62,10 @@ notebooks: $(STAMP)
 
 # Every lesson run in JupyterLab in headless Chromium (Debian's; CHROMIUM=/path for another),
 # its widgets moved, and the static site's pages checked. Screenshots go to screenshots/.
+# Two lanes side by side (tests/browser/conftest.py): JupyterLab, and the site (built once).
 browser: $(STAMP)
 	@if [ -x "$${CHROMIUM:-/usr/bin/chromium}" ] || command -v chromium >/dev/null 2>&1; then \
-		$(BIN)/python -m pytest tests/browser; \
+		$(BIN)/python -m pytest -n 2 --dist loadgroup tests/browser; \
 	else echo "browser test SKIPPED: Chromium not found (apt-get install -y chromium, or set CHROMIUM=/path/to/chromium)"; fi
 
 # The static course site (Sphinx, myst-nb, sphinx-book-theme; source in book/): every notebook,
@@ -90,10 +91,19 @@ classroom: $(STAMP)
 	fi
 	$(BIN)/python -m pytest tests/classroom -rs
 
-# The browser and classroom tests wait on servers, browsers and kernels much of the time: the
-# two run side by side (each one's output kept together), after the CPU-bound checks.
-test: lint unit doctest nbval
-	@$(MAKE) --no-print-directory -j2 --output-sync=target browser classroom
+# The checks that keep both cores busy (ruff, pytest, the doctests, nbval), one after the other.
+checks: lint unit doctest nbval
+
+# Three lanes side by side, each one's output kept together: the CPU-bound checks, the browser
+# tests and the class. The browser and class tests wait on servers, browsers and kernels much
+# of the time, and the other lanes use that time (profile and figures: benchmarks/README.md,
+# "The test suite's time").
+test: $(STAMP)
+	@$(MAKE) --no-print-directory -j3 --output-sync=target checks-in-order browser classroom
+
+# `checks` without make's parallel jobs: its steps one after the other, each on both cores.
+checks-in-order: $(STAMP)
+	@$(MAKE) --no-print-directory -j1 checks
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

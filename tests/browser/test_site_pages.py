@@ -1,7 +1,8 @@
 """The static course site (``make html``), built and read in headless Chromium with no network.
 
-The site is built once for the module (Sphinx with myst-nb and sphinx-book-theme, from the
-notebooks as saved: seconds, no kernel), then ``tools/site_check.py`` opens every page
+The site is built once for the run (conftest.py's ``site``: Sphinx with myst-nb and
+sphinx-book-theme, from the notebooks as saved, and the widgets' frames rendered by their
+own code), then ``tools/site_check.py`` opens every page
 from disk, as a reader without a network would, and each must have: every formula typeset
 by the site's own MathJax (no raw TeX), every image loaded (one per figure and one per
 widget, the widget's picture at its intended size with its readout), the sidebar with
@@ -17,6 +18,7 @@ also work served over HTTP. A page that asks the network for anything fails.
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -48,19 +50,17 @@ PAGES = [path.relative_to(NOTEBOOKS).with_suffix(".html") for path in LESSONS + 
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    work = tmp_path_factory.mktemp("site-build")
-    out = work / "site"
-    pages = build_site.build(out, work=work / "build", binder="example/cross-entropy")
-    return out, pages
-
-
-@pytest.fixture(scope="module")
 def site_without_binder(tmp_path_factory):
-    """The site as `make html` builds it while the README still says OWNER/REPO."""
+    """The site as `make html` builds it while the README still says OWNER/REPO: one lesson
+    is enough to see the launch buttons go (the full site is ``site``, in conftest.py)."""
     work = tmp_path_factory.mktemp("site-no-binder")
+    notebooks = work / "notebooks"
+    notebooks.mkdir()
+    shutil.copy2(LESSONS[0], notebooks / LESSONS[0].name)
     out = work / "site"
-    pages = build_site.build(out, solutions=False, work=work / "build", binder="OWNER/REPO")
+    pages = build_site.build(
+        out, notebooks=notebooks, solutions=False, work=work / "build", binder="OWNER/REPO"
+    )
     return out, pages
 
 

@@ -1,7 +1,8 @@
 """Every widget of every lesson moves on the static site: offline, with the keyboard.
 
-The site is built (``tools/build_site.py``; the frames come from ``build/widget-frames/``
-when a build has made them already), and every lesson page, learner and solution, is opened
+The site is the one ``test_site_pages`` reads (conftest.py's ``site``, built once a run by
+``tools/build_site.py``; the frames come from ``build/widget-frames/`` when a build has made
+them already), and every lesson page, learner and solution, is opened
 from disk in headless Chromium with the network refused. For every widget:
 
 - every widget cell of the notebook became a widget that moves (none fell back to the saved
@@ -27,7 +28,6 @@ from _browser import REPO, SCREENSHOTS, skip_without_browser
 
 skip_without_browser(pytest)
 
-import build_site  # noqa: E402
 from site_check import offline_context, open_browser  # noqa: E402
 
 sys.path.insert(0, str(REPO / "book" / "_ext"))
@@ -40,14 +40,6 @@ LESSONS = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 SOLUTIONS = sorted((NOTEBOOKS / "solutions").glob("[0-9][0-9]_*.ipynb"))
 PAGES = [p.relative_to(NOTEBOOKS).with_suffix(".html") for p in LESSONS + SOLUTIONS]
 PAGES = [p for p in PAGES if frames_ext.widget_cells(NOTEBOOKS / p.with_suffix(".ipynb"))]
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    work = tmp_path_factory.mktemp("site-widgets")
-    out = work / "site"
-    build_site.build(out, work=work / "build", binder="example/cross-entropy")
-    return out
 
 
 @pytest.fixture(scope="module")
@@ -183,7 +175,7 @@ def _frame_on_disk(out: Path, page: Path, src: str) -> Path:
 
 @pytest.mark.parametrize("page", PAGES, ids=[str(p.with_suffix("")) for p in PAGES])
 def test_every_widget_moves_offline_with_the_keyboard(site, context, page):
-    out = site
+    out, _ = site
     notebook = NOTEBOOKS / page.with_suffix(".ipynb")
     solution = NOTEBOOKS / "solutions" / page.name.replace(".html", ".ipynb")
     source_nb = solution if solution.is_file() else notebook
