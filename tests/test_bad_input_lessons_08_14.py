@@ -180,6 +180,9 @@ SWEEP = [
     case("history-dict", lambda: MODEL.cumulative_frequencies({}), TypeError, r"history must be a sequence of symbol classes"),
     # issue 23's last sweep: a scalar for huffman_code's labels was a bare "not iterable"
     case("huffman-symbols-scalar", lambda: huffman_code([0.5, 0.5], symbols=3), TypeError, r"symbols must be a sequence of labels, one per probability; got 3"),
+    case("bigram-targets-float", lambda: xl.sequences.bigram_loss_and_grad(np.zeros((3, 3)), [[0, 1]], [[0.5, 1.0]]), TypeError, r"targets must hold integer class indices"),
+    case("bigram-targets-shape", lambda: xl.sequences.bigram_loss_and_grad(np.zeros((3, 3)), [[0, 1]], [[1]]), ValueError, r"targets must have shape \(1, 2\)"),
+    case("bigram-targets-range", lambda: xl.sequences.bigram_loss_and_grad(np.zeros((3, 3)), [[0, 1]], [[1, 7]]), ValueError, r"targets holds class index 7"),
     case("huffman-symbols-nan", lambda: huffman_code([0.5, 0.5], symbols=NAN), TypeError, r"symbols must be a sequence of labels"),
 ]
 
