@@ -13,6 +13,7 @@ import pytest
 
 import xent_lessons as xl
 from xent_lessons.arithmetic_coding import arithmetic_decode, arithmetic_encode, ideal_code_length
+from xent_lessons.huffman import huffman_code
 from xent_lessons.ngram import CharNGramModel
 from xent_lessons.sequences import next_token_targets, pad_sequences, sequence_cross_entropy
 
@@ -177,6 +178,12 @@ SWEEP = [
     case("alpha-surprisal-vocab", lambda: xl.ngram.add_alpha_surprisal([1], [4], 1.0, None), TypeError, r"vocab_size must be a positive integer"),
     case("alpha-surprisal-shapes", lambda: xl.ngram.add_alpha_surprisal([1, 2], [4, 4, 4], 1.0, 4), ValueError, r"pair_count \(2,\) and context_count \(3,\) must broadcast"),
     case("history-dict", lambda: MODEL.cumulative_frequencies({}), TypeError, r"history must be a sequence of symbol classes"),
+    # issue 23's last sweep: a scalar for huffman_code's labels was a bare "not iterable"
+    case("huffman-symbols-scalar", lambda: huffman_code([0.5, 0.5], symbols=3), TypeError, r"symbols must be a sequence of labels, one per probability; got 3"),
+    case("bigram-targets-float", lambda: xl.sequences.bigram_loss_and_grad(np.zeros((3, 3)), [[0, 1]], [[0.5, 1.0]]), TypeError, r"targets must hold integer class indices"),
+    case("bigram-targets-shape", lambda: xl.sequences.bigram_loss_and_grad(np.zeros((3, 3)), [[0, 1]], [[1]]), ValueError, r"targets must have shape \(1, 2\)"),
+    case("bigram-targets-range", lambda: xl.sequences.bigram_loss_and_grad(np.zeros((3, 3)), [[0, 1]], [[1, 7]]), ValueError, r"targets holds class index 7"),
+    case("huffman-symbols-nan", lambda: huffman_code([0.5, 0.5], symbols=NAN), TypeError, r"symbols must be a sequence of labels"),
 ]
 
 
@@ -346,6 +353,17 @@ def test_empty_batches_of_gaussian_nll_and_focal_loss_match_torch(reduction):
     else:
         np.testing.assert_equal(ours, theirs.item())
         np.testing.assert_equal(focal, their_focal.item())
+
+
+def test_z_loss_and_softcap_take_python_ints_of_any_size():
+    # 2**70 went to np.isfinite, which cannot take it ("ufunc 'isfinite' not supported")
+    big = xl.linear_cross_entropy(H, W, [0, 2], z_loss=2**70)
+    assert math.isfinite(big) and big > 1e20
+    assert xl.linear_cross_entropy(H, W, [0, 2], softcap=2**70) == pytest.approx(
+        xl.linear_cross_entropy(H, W, [0, 2]), rel=1e-12
+    )
+    with pytest.raises(ValueError, match=r"z_loss must be a finite number >= 0"):
+        xl.linear_cross_entropy(H, W, [0, 2], z_loss=-(2**70))
 
 
 def test_linear_cross_entropy_with_no_hidden_units_is_log_v_as_torch():

@@ -33,6 +33,11 @@ MIN_COLUMNS = 16
 _CHUNK_BYTES = _rowwise._CHUNK_BYTES
 # Column ranges of a sample split between threads are at least this wide (4 KiB of float32).
 _MIN_SPLIT = 1024
+# Tiles of the fused index-target kernel (index_loss_and_grad): logits, and as much
+# scratch or gradient, stay in the 1 MiB L2 cache of a core.
+_TILE_BYTES = 1 << 21
+# The fused kernel's classes a position at most (beyond, the class-chunked kernels).
+FUSED_MAX_CLASSES = 1024
 
 
 class MiddleAxisLogits:
@@ -250,6 +255,136 @@ class MiddleAxisLogits:
             shift[flat], log_sum[flat] = m, part
         return (shift, log_sum), grad
 
+    def index_loss_and_grad(
+        self, index, valid=None, row_weight=None, grad_scale=None, per_position=True
+    ):
+        """Each position's ``w[y] * (lse - z[y])`` and, with ``grad_scale``, the gradient.
+
+        The whole index-target loss in one pass over the logits, tile by tile, for float32
+        logits with few classes a position (a segmentation model's 21): each tile
+        ``z[n0:n1, :, d0:d1]`` (about :data:`_TILE_BYTES`) is read from memory once, and
+        everything a position needs is done while the tile is in the cache, in the
+        threads (see :func:`_index_tiles`):
+
+        1. ``exp(z)`` into the gradient's tile (or a scratch tile), its sums over the classes;
+        2. the target logits gathered from the tile by flat offsets;
+        3. the positions whose sum is unsafe (inf, 0, tiny, NaN) redone with their column's
+           max shift, which also raises the errors for NaN, ``+inf`` and all ``-inf``;
+        4. ``loss = log(sum) - z[y]`` in float64, and the confident positions (a loss below
+           ``losses._REFINE_BELOW``) recomputed as ``log1p(r)``, ``r = sum_{c != y}
+           exp(z_c - z_y)``, as ``losses.confident_rows`` does;
+        5. with ``grad_scale`` (each position's ``w[y] / denominator``): the tile scaled by
+           ``grad_scale / sum``, ``grad_scale`` subtracted at the targets, and at the
+           confident ones ``-grad_scale * r / (1 + r)`` written instead.
+
+        Parameters: ``index`` (``(M,)`` class indices, 0 where ignored), ``valid``
+        (``(M,)`` bool, None if every position counts), ``row_weight`` (``(M,)``, None for
+        weights of 1), ``grad_scale`` (``(M,)``, 0 where ignored, or one number for all
+        positions, or None for the loss only), ``per_position`` (False: only the sum).
+        Returns ``(loss, grad)``: the ``(M,)`` losses in the logits' dtype (0 where
+        ignored), or their sum in float64 (the same number as
+        ``losses._reduce`` takes from them), and ``grad`` ``(N, C, D)`` or None. The same numbers as the generic path of
+        ``losses.categorical_cross_entropy`` (``logsumexp_parts``, ``confident_rows``,
+        ``index_target_loss``) and of the gradient, to float32 rounding.
+        """
+        z, dtype = self.z, self.z.dtype
+        n, c, d = self.n, self.c, self.d
+        shape2 = (n, d)
+        index2 = index.reshape(shape2)
+        valid2 = None if valid is None else valid.reshape(shape2)
+        weight2 = None if row_weight is None else row_weight.reshape(shape2)
+        scale2 = grad_scale
+        if grad_scale is not None and np.ndim(grad_scale):
+            scale2 = np.reshape(grad_scale, shape2)
+        tiles = _index_tiles(n, c, d, z.itemsize)
+        loss = np.empty(shape2, dtype=dtype) if per_position else None
+        tile_sums = np.zeros(len(tiles))
+        grad = None if grad_scale is None else np.empty_like(z)
+        z_flat = z.reshape(-1)
+        grad_flat = None if grad is None else grad.reshape(-1)
+        smallest = _rowwise.min_safe_sum(c, dtype)
+        refine_below = 0.1  # losses._REFINE_BELOW (not imported: losses imports this module)
+
+        def tile_task(k, scratch):
+            n0, n1, d0, d1 = tiles[k]
+            zt = z[n0:n1, :, d0:d1]
+            if grad is None:
+                et = scratch[: n1 - n0, :, : d1 - d0]
+            else:
+                et = grad[n0:n1, :, d0:d1]
+            with np.errstate(over="ignore", invalid="ignore"):
+                np.exp(zt, out=et)
+                total = np.add.reduce(et, axis=1)
+            # Flat offsets (n * C + y) * D + d of the targets in the tile.
+            offsets = index2[n0:n1, d0:d1] * d
+            offsets += (np.arange(n0, n1) * (c * d))[:, None]
+            offsets += np.arange(d0, d1)
+            target_logit = z_flat[offsets]
+            shift = None
+            safe = np.isfinite(total) & (total >= smallest)
+            if not safe.all():  # these columns again with their max shift (and its checks)
+                nn, dd = np.nonzero(~safe)
+                columns = zt[nn, :, dd]
+                m = np.max(columns, axis=1)
+                _check_maxima(m)
+                columns -= m[:, None]
+                np.exp(columns, out=columns)
+                et[nn, :, dd] = columns
+                total[nn, dd] = columns.sum(axis=1)
+                shift = np.zeros(total.shape)
+                shift[nn, dd] = m
+            with np.errstate(divide="ignore", invalid="ignore"):
+                neg_log_q = np.log(total, dtype=np.float64)
+                if shift is None:
+                    neg_log_q -= target_logit
+                else:
+                    neg_log_q -= target_logit - shift
+            counts = neg_log_q < refine_below
+            if valid2 is not None:
+                counts &= valid2[n0:n1, d0:d1]
+            confident = np.nonzero(counts)
+            r = None
+            if confident[0].size:
+                nn, dd = confident
+                ys = index2[n0:n1, d0:d1][nn, dd]
+                others = zt[nn, :, dd]
+                others -= target_logit[nn, dd][:, None]
+                np.exp(others, out=others)
+                others[np.arange(nn.size), ys] = 0
+                r = others.sum(axis=1)
+                neg_log_q[nn, dd] = np.log1p(r)
+            if weight2 is not None:
+                neg_log_q *= weight2[n0:n1, d0:d1]
+            if valid2 is not None:
+                neg_log_q[~valid2[n0:n1, d0:d1]] = 0
+            if per_position:
+                loss[n0:n1, d0:d1] = neg_log_q
+            else:  # the float32 losses summed in float64, as losses._reduce does
+                tile_sums[k] = neg_log_q.astype(dtype).sum(dtype=np.float64)
+            if grad is None:
+                return
+            ts = scale2 if np.ndim(scale2) == 0 else scale2[n0:n1, d0:d1]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                et *= (ts / total).astype(dtype)[:, None, :]
+            at_target = grad_flat[offsets]
+            at_target -= ts
+            if r is not None:  # q_y - 1 = -r / (1 + r), which keeps its digits
+                nn, dd = confident
+                at_target[nn, dd] = -(ts if np.ndim(ts) == 0 else ts[nn, dd]) * (r / (1 + r))
+            grad_flat[offsets] = at_target
+
+        def make_task():  # one per thread, with its scratch tile (the forward's)
+            scratch = None
+            if grad is None:
+                n0, n1, d0, d1 = tiles[0]  # the largest
+                scratch = np.empty((n1 - n0, c, d1 - d0), dtype=dtype)
+            return lambda k: tile_task(k, scratch)
+
+        _rowwise._run_pulled(make_task, len(tiles), z.size)
+        if per_position:
+            return loss.reshape(-1), grad
+        return float(tile_sums.sum()), grad
+
     def set_at_targets(self, grad, flat, index, values) -> None:
         """``grad[n, y, d] = values`` at the positions ``flat``."""
         n, d = self._positions(flat)
@@ -282,6 +417,32 @@ def _blocks(n: int, c: int, d: int, itemsize: int):
         for i in range(n)
         for d0 in range(0, d, width)
     ]
+
+
+def _index_tiles(n: int, c: int, d: int, itemsize: int):
+    """``(n0, n1, d0, d1)`` tiles of at most about ``_TILE_BYTES`` of logits, for the
+    fused kernel.
+
+    Several whole samples to a tile when they are small, otherwise one sample's columns in
+    equal ranges (``z[n, :, d0:d1]`` is C contiguous runs of ``d1 - d0``). Large tiles
+    make few NumPy calls; when they would be fewer than four a thread, the columns are
+    split further (ranges at least ``_MIN_SPLIT`` wide), so that the threads finish
+    together.
+    """
+    if n == 0 or d == 0:
+        return []
+    sample = c * d * itemsize
+    wanted = 4 * _rowwise._n_workers()
+    if n * c * d < _rowwise._PARALLEL_MIN_ELEMENTS:
+        wanted = 1  # one thread: as few tiles as can be
+    parts = -(-sample // _TILE_BYTES)
+    if n * parts < wanted:
+        parts = max(parts, min(-(-wanted // n), d // _MIN_SPLIT))
+    if parts == 1:
+        per_tile = max(1, min(_TILE_BYTES // sample, n // wanted))
+        return [(n0, min(n0 + per_tile, n), 0, d) for n0 in range(0, n, per_tile)]
+    width = -(-d // parts)
+    return [(i, i + 1, d0, min(d0 + width, d)) for i in range(n) for d0 in range(0, d, width)]
 
 
 def _put_at_targets(chunk, index, c0: int, values, subtract: bool = False) -> None:

@@ -91,6 +91,41 @@ def _run(task, n_rows: int, n_classes: int) -> None:
         raise errors[0]
 
 
+def _run_pulled(make_task, n_tasks: int, n_elements: int) -> None:
+    """Run ``task(k)`` for ``k`` in ``range(n_tasks)``, each thread pulling the next ``k``.
+
+    ``make_task()`` is called once in each thread (for its own scratch buffers) and returns
+    its ``task``. Where :func:`_run` gives each thread a fixed range, here a thread that
+    starts late (the machine is busy) or runs slower just takes fewer tasks. Every task
+    runs, also when one fails; the error of the first failing ``k`` is the one raised.
+    """
+    if n_tasks == 0:
+        return
+    workers = _n_workers() if n_elements >= _PARALLEL_MIN_ELEMENTS else 1
+    workers = min(workers, n_tasks)
+    numbers = itertools.count()  # its next() is atomic: no two threads get the same k
+    errors = {}
+
+    def work():
+        task = make_task()
+        for k in numbers:
+            if k >= n_tasks:
+                return
+            try:
+                task(k)
+            except Exception as exc:
+                errors[k] = exc
+
+    futures = [_executor().submit(work) for _ in range(workers - 1)]
+    try:
+        work()
+    finally:
+        for future in futures:
+            future.result()
+    if errors:
+        raise errors[min(errors)]
+
+
 def _checked_row_max(zc: np.ndarray, out: np.ndarray) -> np.ndarray:
     """Row max of a chunk into ``out``; NaN and +inf propagate into it, so they are caught here."""
     m = np.max(zc, axis=1, out=out)

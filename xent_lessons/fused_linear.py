@@ -25,6 +25,7 @@ threads, in-place BLAS calls), which gives the same numbers up to rounding.
 
 from __future__ import annotations
 
+import math
 import numbers
 from dataclasses import dataclass
 
@@ -576,12 +577,12 @@ def _check_z_loss_softcap(z_loss, softcap):
     """``z_loss`` a finite real >= 0 and ``softcap`` None or a finite real > 0."""
     if isinstance(z_loss, bool) or not isinstance(z_loss, numbers.Real):
         raise TypeError(f"z_loss must be a real number >= 0 (the z-loss weight λ); got {z_loss!r}")
-    if not (np.isfinite(z_loss) and z_loss >= 0):
+    if not (math.isfinite(z_loss) and z_loss >= 0):  # math: an int of any size (2**70)
         raise ValueError(f"z_loss must be a finite number >= 0 (the z-loss weight λ); got {z_loss}")
     if softcap is not None:
         if isinstance(softcap, bool) or not isinstance(softcap, numbers.Real):
             raise TypeError(f"softcap must be None or a real number > 0 (the cap c); got {softcap!r}")
-        if not (np.isfinite(softcap) and softcap > 0):
+        if not (math.isfinite(softcap) and softcap > 0):
             raise ValueError(f"softcap must be None or a finite number > 0 (the cap c); got {softcap}")
         softcap = float(softcap)
     return float(z_loss), softcap

@@ -32,10 +32,12 @@ from .losses import (
     check_logit_rows,
     class_layout,
     confident_rows,
+    fused_index_loss,
     index_target_loss,
     is_probability_target,
     probability_target,
     refine_log_sum,
+    takes_fused_index_path,
 )
 
 __all__ = [
@@ -136,6 +138,13 @@ def categorical_cross_entropy_grad(
             per_row = 1.0 / target.denominator
         elif reduction == "mean":
             per_row = np.where(target.valid, np.nan, 0.0)
+        if takes_fused_index_path(layout, smoothing):  # the steps below, fused for speed
+            grad_scale = per_row  # each position's w[y] / denominator (0 where ignored)
+            if target.weight is not None or not target.all_valid:
+                grad_scale = target.row_weight * per_row
+            loss, grad = fused_index_loss(layout, target, reduction, grad_scale)
+            grad = layout.from_kernels(grad)
+            return (loss, grad) if return_loss else grad
         valid = target.valid.astype(np.float64)
         target_scale = (1 - smoothing) * target.row_weight * per_row
         class_offset = offset_scale = None

@@ -188,6 +188,10 @@ def huffman_code(p, symbols=None) -> HuffmanCode:
     if symbols is None:
         labels = tuple(range(n))
     else:
+        if not isinstance(symbols, Sequence | np.ndarray):
+            raise TypeError(
+                f"symbols must be a sequence of labels, one per probability; got {symbols!r}"
+            )
         labels = tuple(symbols)
         if len(labels) != n:
             raise ValueError(f"symbols must have one label per probability: {n}; got {len(labels)}")

@@ -65,10 +65,14 @@ def _reduce(per_element: np.ndarray, reduction: str, denominator=None, out_dtype
     """
     if reduction == "none":
         return per_element if out_dtype is None else to_output(per_element, out_dtype)
-    total = per_element.sum(dtype=np.float64)
+    count = per_element.size if denominator is None else denominator
+    return _reduce_total(per_element.sum(dtype=np.float64), reduction, count)
+
+
+def _reduce_total(total, reduction: str, count):
+    """The ``"sum"`` (``total``) or ``"mean"`` (``total / count``) as a Python float."""
     if reduction == "sum":
         return float(total)
-    count = per_element.size if denominator is None else denominator
     if count == 0:
         # 0 / 0: an empty batch, every row ignored, or weights that sum to 0 over the
         # targets (where PyTorch's weighted mean is NaN too, label smoothing or not).
@@ -396,13 +400,12 @@ class IndexTarget:
     index: np.ndarray  # target class, 0 where the row is ignored (a safe gather index)
     valid: np.ndarray  # False for rows whose target is ignore_index
     weight: np.ndarray | None  # class weights, shape (C,)
-    row_weight: np.ndarray  # weight of each row's target class, 0 for ignored rows
-    denominator: float  # what "mean" divides by: the sum of row weights (torch's rule)
+    dtype: np.dtype  # the logits' compute dtype, that of row_weight
+    all_valid: bool  # no row is ignored
 
     @classmethod
     def build(cls, target, layout: ClassLayout, weight, ignore_index: int):
         n_rows, n_classes = layout.n_positions, layout.n_classes
-        dtype = layout.z.dtype
         if layout.single:
             target = as_array(target, "target")
             target = target.reshape(1) if target.ndim == 0 else target
@@ -414,10 +417,24 @@ class IndexTarget:
                 target, "target", n_rows, n_classes, ignore_index, shape=layout.batch_shape
             ).reshape(-1)
         valid = t != ignore_index
-        index = np.where(valid, t, 0)
-        w = as_class_weight(weight, n_classes, dtype)
-        row_weight = valid.astype(dtype) if w is None else np.where(valid, w[index], 0)
-        return cls(index, valid, w, row_weight, float(row_weight.sum(dtype=np.float64)))
+        all_valid = bool(valid.all())
+        index = t if all_valid else np.where(valid, t, 0)  # t is only read
+        w = as_class_weight(weight, n_classes, layout.z.dtype)
+        return cls(index, valid, w, layout.z.dtype, all_valid)
+
+    @cached_property
+    def row_weight(self) -> np.ndarray:
+        """The weight of each row's target class, 0 for ignored rows."""
+        if self.weight is None:
+            return self.valid.astype(self.dtype)
+        return np.where(self.valid, self.weight[self.index], 0).astype(self.dtype)
+
+    @cached_property
+    def denominator(self) -> float:
+        """What "mean" divides by: the sum of the rows' weights (torch's rule)."""
+        if self.weight is None:
+            return float(np.count_nonzero(self.valid))
+        return float(self.row_weight.sum(dtype=np.float64))
 
 
 # A row's loss log(1 + r) below this is refined (see ``confident_rows``): there the
@@ -492,6 +509,36 @@ def index_target_loss(
     return _reduce(per_row, reduction, target.denominator)
 
 
+def takes_fused_index_path(layout: ClassLayout, smoothing: float) -> bool:
+    """Whether the one-pass middle-axis kernel computes this loss (a speed path only).
+
+    float32 K-dimensional logits with few classes a position (a segmentation model's
+    ``(N, C, H, W)``) and no label smoothing: there the steps of the generic path, each a
+    pass over the per-position arrays, cost more than the sums themselves.
+    """
+    return (
+        smoothing == 0
+        and layout.middle_axis
+        and layout.z.dtype == np.float32
+        and layout.n_classes <= _middle_axis.FUSED_MAX_CLASSES
+    )
+
+
+def fused_index_loss(layout: ClassLayout, target: IndexTarget, reduction, grad_scale=None):
+    """``(loss, grad)`` from ``MiddleAxisLogits.index_loss_and_grad``: what
+    ``logsumexp_parts``, ``confident_rows`` and ``index_target_loss`` (and the gradient
+    kernel) compute, in one pass over the logits. ``grad`` is None without ``grad_scale``."""
+    valid = None if target.all_valid else target.valid
+    row_weight = None if target.weight is None else target.row_weight
+    per_position = reduction == "none"
+    loss, grad = layout.kernels.index_loss_and_grad(
+        target.index, valid, row_weight, grad_scale, per_position
+    )
+    if per_position:
+        return layout.per_position(loss), grad
+    return _reduce_total(loss, reduction, target.denominator), grad
+
+
 def categorical_cross_entropy(
     logits, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0
 ):
@@ -559,7 +606,9 @@ def categorical_cross_entropy(
     float32 result in the last bit. A confident right answer (a loss below 0.1, so the
     target is the largest logit) is recomputed as :math:`\log(1 + r)` with ``log1p``,
     ``r`` the other classes' sum of :math:`e^{z_c - z_y}`: ``[100, 0]`` with target 0
-    costs 3.7e-44, not 0.
+    costs 3.7e-44, not 0. float32 K-dimensional logits with few classes (a segmentation
+    model's ``(N, C, H, W)``) and no label smoothing do all these steps in one pass over
+    the logits, tile by tile (``_middle_axis.MiddleAxisLogits.index_loss_and_grad``).
 
     Examples
     --------
@@ -597,6 +646,8 @@ def categorical_cross_entropy(
             return layout.per_position(per_row)
         return _reduce(per_row, reduction, z.shape[0])
     target = IndexTarget.build(target, layout, weight, ignore_index)
+    if takes_fused_index_path(layout, smoothing):  # the same steps, fused for speed
+        return fused_index_loss(layout, target, reduction)[0]
     kernels = layout.kernels
     # The smoothing term sums z_c - max, so it needs each row's max.
     lse_parts = kernels.logsumexp_parts(with_max=smoothing > 0)

@@ -39,6 +39,7 @@ import numpy as np
 
 from ._validation import (
     as_array,
+    as_class_indices,
     as_int_array,
     check_ignore_index,
     check_not_bool,
@@ -436,6 +437,12 @@ def bigram_loss_and_grad(W, inputs, targets, ignore_index=-100):
     from .gradients import categorical_cross_entropy_grad
 
     W = _bigram_table(W)
+    inputs = _token_array(inputs, "inputs", 2)
+    # Checked here, so that the errors name targets (the loss would call them target).
+    targets = as_class_indices(
+        targets, "targets", inputs.shape[0], W.shape[1], check_ignore_index(ignore_index),
+        shape=inputs.shape,
+    )
     z = bigram_logits(W, inputs)
     loss, g = categorical_cross_entropy_grad(z, targets, ignore_index=ignore_index, return_loss=True)
     V = W.shape[1]
