@@ -64,8 +64,10 @@
       }
       var img = new Image();
       img.className = picture.className;
-      img.width = picture.width;
-      if (picture.getAttribute("height")) { img.height = Number(picture.getAttribute("height")); }
+      ["width", "height"].forEach(function (name) { // the attributes, not the shown size
+        var value = picture.getAttribute(name);
+        if (value) { img.setAttribute(name, value); }
+      });
       img.decoding = "async";
       img.setAttribute("src", base + file);
       img.xentDecoded = false;
