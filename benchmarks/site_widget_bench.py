@@ -6,10 +6,13 @@
 moves is focused and pressed with an arrow key ``n`` times (back and forth across its range),
 and each press is timed in the page:
 
-- **to paint**: from the key press (the ``keydown`` event's time stamp) to the start of the
-  first frame after the new picture is decoded (``img.decode()`` resolved, then
-  ``requestAnimationFrame``): the frame that paints it. The target is one frame at 60 Hz,
-  16 ms, for the median.
+- **to paint**: from the key press (the ``keydown`` event's time stamp) to the end of the
+  main thread's work on the frame that paints the new picture: the first
+  ``requestAnimationFrame`` after the page's ``input`` handler has put the picture in (if it
+  was decoded ahead: the page's script decodes the neighbouring frames and marks each
+  decoded ``<img>``; otherwise the first one after its ``img.decode()`` has resolved), then
+  a message posted from that callback, which runs after the frame's style, layout and
+  paint. The target is one frame at 60 Hz, 16 ms, for the median.
 - **event timing**: Chromium's own Event Timing ``duration`` of the ``keydown``, from the
   press to the next paint after its handlers (in steps of 8 ms).
 
@@ -36,24 +39,51 @@ WIDGET_BUDGET_MB = 6.0
 TIMER = """() => {
   window.__xentTimes = [];
   window.__xentEvents = [];
+  let pressed = null;
   new PerformanceObserver(list => {
     for (const entry of list.getEntries()) {
       if (entry.name === 'keydown') window.__xentEvents.push(entry.duration);
     }
   }).observe({type: 'event', durationThreshold: 16, buffered: false});
-  document.addEventListener('keydown', event => {
+  document.addEventListener('keydown', event => { pressed = event.timeStamp; }, true);
+  // Bubbling on the document: after the control's own handler has put the new picture in.
+  document.addEventListener('input', event => {
     const root = event.target.closest && event.target.closest('.xent-frames');
-    if (!root) return;
+    if (!root || pressed === null) return;
+    const start = pressed;
+    pressed = null;
     const img = root.querySelector('.xent-frames-picture');
-    const start = event.timeStamp;
-    setTimeout(() => {  // after the input handler (same task) has set the new picture
-      const done = () => requestAnimationFrame(t => window.__xentTimes.push(t - start));
-      img.decode().then(done, done);
-    }, 0);
-  }, true);
+    // The frame's callbacks, then its style, layout and paint, then this message: the
+    // time at which the frame that shows the picture has been painted on the main thread.
+    // (rAF's own time stamp is the frame's start, which can precede the key press.)
+    const painted = () => requestAnimationFrame(() => {
+      const channel = new MessageChannel();
+      channel.port1.onmessage = () => window.__xentTimes.push(performance.now() - start);
+      channel.port2.postMessage(null);
+    });
+    // A picture decoded ahead is painted in the next frame; any other once decode() is done.
+    if (img.xentDecoded && img.complete) painted();
+    else img.decode().then(painted, painted);
+  });
 }"""
 
 EVENTS = "() => window.__xentEvents.length"
+
+# Where the focused control is: [its index, the last index] (a key press past an end changes
+# nothing, and so would never be timed).
+POSITION = """el => {
+  if (el.type === 'range') return [Number(el.value), Number(el.max)];
+  if (el.type === 'select-one') return [el.selectedIndex, el.options.length - 1];
+  const group = Array.from(document.getElementsByName(el.name));
+  const checked = group.findIndex(r => r.checked);
+  return [checked, group.length - 1];
+}"""
+# The key that moves each kind of control forward (True) or back (False).
+KEYS = {
+    "range": {True: "ArrowRight", False: "ArrowLeft"},
+    "select-one": {True: "ArrowDown", False: "ArrowUp"},
+    "radio": {True: "ArrowRight", False: "ArrowLeft"},
+}
 
 
 def _site_pages() -> list[Path]:
@@ -118,18 +148,20 @@ def run_section(options) -> Table:
             for k in range(roots.count()):
                 root = roots.nth(k)
                 root.scroll_into_view_if_needed()
-                control = root.locator("input[type=range], select, input[type=radio]").first
+                control = root.locator("input[type=range], select, input[type=radio]:checked").first
                 title = json.loads(root.locator(".xent-frames-data").text_content())["title"]
                 control.focus()
                 page.wait_for_timeout(1500)  # the reader arrives: its pictures are fetched
-                size = int(control.get_attribute("max") or 1) + 1
                 start = page.evaluate("() => window.__xentTimes.length")
                 events_start = page.evaluate(EVENTS)
-                key = "ArrowRight"
+                forward = True
                 for press in range(presses):
-                    if press and press % max(1, size - 1) == 0:
-                        key = "ArrowLeft" if key == "ArrowRight" else "ArrowRight"
-                    page.keyboard.press(key)
+                    where = control.evaluate(POSITION)  # [index, last index]
+                    if where[0] >= where[1]:
+                        forward = False
+                    elif where[0] <= 0:
+                        forward = True
+                    page.keyboard.press(KEYS[control.evaluate("el => el.type")][forward])
                     page.wait_for_function(
                         f"() => window.__xentTimes.length >= {start + press + 1}"
                     )

@@ -4,8 +4,9 @@ Each builder of ``xl.widgets.all_builders()`` is built with its defaults; then e
 controls is moved through its range (sliders), options (menus, toggle buttons) or states
 (checkboxes), and each move is timed from setting ``control.value`` to the new PNG being in
 the image widget: what a learner waits for, less the browser's round trip. The target is
-50 ms per update. Wall-clock and CPU time are both reported: on a busy machine the wall
-clock also counts other processes, the CPU time does not.
+30 ms per update at 2x (issue 25), judged on the CPU time's median. Wall-clock and CPU time
+are both reported: on a busy machine the wall clock also counts other processes, the CPU
+time does not.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from harness import Table
 
 import xent_lessons as xl
 
-TARGET_MS = 50.0
+TARGET_MS = 30.0  # issue 25: every widget's Python-side update at 2x
 
 
 def control_moves(control, n_steps: int):
@@ -63,7 +64,7 @@ def run_section(options) -> Table:
             "wall max (ms)",
             "CPU median (ms)",
             "build (ms)",
-            "≤ 50 ms",
+            f"CPU ≤ {TARGET_MS:.0f} ms",
         ],
     )
     for name, builder in xl.widgets.all_builders().items():
@@ -77,7 +78,7 @@ def run_section(options) -> Table:
                 f"{max(wall):.1f}",
                 f"{statistics.median(cpu):.1f}",
                 f"{build_ms:.0f}",
-                "yes" if median_wall <= TARGET_MS else "NO",
+                "yes" if statistics.median(cpu) <= TARGET_MS else "NO",
             ]
         )
     table.notes.append(

@@ -119,7 +119,10 @@ def build(
     src = work / "source"
     notebook_files = lay_out_source(src, notebooks, solutions)
     env = dict(os.environ, XENT_REPOSITORY=binder or repository())
-    command = [sys.executable, "-m", "sphinx", "-b", "html", "-d", str(work / "doctrees")]
+    # -j auto: the pages are read and written in one process per core (the extensions are
+    # parallel-safe); the widgets' frames are rendered before that, also on every core.
+    command = [sys.executable, "-m", "sphinx", "-j", "auto", "-b", "html"]
+    command += ["-d", str(work / "doctrees")]
     command += ["-q"] if quiet else []
     # Sphinx writes into work/html and myst-nb its image files beside it (work/jupyter_execute:
     # myst-nb puts them next to the output folder), both in the git-ignored build folder;

@@ -369,6 +369,21 @@ def frame_alt(title: str, axes: list, point: dict | None = None) -> str:
     return f"The picture of {title}, with {settings}."
 
 
+def _css_height(manifest: dict, frame: dict) -> int | None:
+    """The picture's height in CSS pixels (from its PNG header), so that the page keeps the
+    picture's box when it swaps frames (no reflow); None if the file is not at hand."""
+    folder = manifest.get("folder")
+    if not folder:
+        return None
+    try:
+        with open(Path(folder) / frame["file"], "rb") as png:
+            header = png.read(24)
+    except OSError:
+        return None
+    width, height = int.from_bytes(header[16:20], "big"), int.from_bytes(header[20:24], "big")
+    return round(manifest["width"] * height / width) if width else None
+
+
 def widget_html(manifest: dict, wid: str, frames_url: str) -> str:
     """The widget as the site shows it: controls, picture and readout, and their data.
 
@@ -400,13 +415,16 @@ def widget_html(manifest: dict, wid: str, frames_url: str) -> str:
             + " at the notebook's setting (every control moves in JupyterLab)."
         )
     controls = "".join(_control_html(axis, wid, k) for k, axis in enumerate(axes))
+    height = _css_height(manifest, frame)
     return (
         f'<div class="{PREFIX} xent-widget" id="{wid}" data-frames="{_attr(frames_url)}">'
         f'<script type="application/json" class="{PREFIX}-data">{payload}</script>'
         f'<div class="{PREFIX}-controls" role="group" aria-label="{_attr("Controls: " + manifest["title"])}">'
         f"{controls}</div>"
         f'<img class="{PREFIX}-picture" src="{_attr(frames_url + frame["file"])}" '
-        f'width="{manifest["width"]}" alt="{_attr(frame_alt(manifest["title"], axes))}" '
+        f'width="{manifest["width"]}"'
+        + (f' height="{height}"' if height else "")
+        + f' alt="{_attr(frame_alt(manifest["title"], axes))}" '
         'decoding="sync">'
         f'<pre class="{PREFIX}-readout xent-widget-readout" aria-live="polite">{html.escape(frame["readout"])}</pre>'
         f'<p class="{PREFIX}-note">{html.escape(note)}</p>'

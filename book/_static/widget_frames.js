@@ -3,15 +3,18 @@
  * data: for each grid point of the controls that move, its picture's file and its readout).
  *
  * Every input swaps the picture and the readout at once. The pictures of a widget are
- * fetched when the reader comes near it (not with the page), and the ones a single step away
- * from the current setting are decoded ahead, so that a key press shows its picture in the
- * next frame the browser paints. Works from file:// (no fetch, only <img>) and served.
+ * fetched when the reader comes near it (not with the page), and the ones one or two steps
+ * away from the current setting are decoded ahead into <img> elements held in memory
+ * (`img.decode()`); a key press then puts the decoded element in the page in place of the
+ * shown one (no fetch, no decode, no reflow: width and height are fixed), so the new picture
+ * is painted in the next frame. Works from file:// (no fetch, only <img>) and served.
  */
 (function () {
   "use strict";
 
   var NEAR = "800px"; // fetch a widget's pictures when it is this close to the viewport
-  var KEEP_DECODED = 24; // decoded neighbours kept per widget
+  var KEEP_DECODED = 16; // decoded pictures kept per widget (each ~4 MB of bitmap at 2x)
+  var AHEAD = 2; // decode the pictures up to this many steps away on every control
 
   function setUp(root) {
     var data = JSON.parse(root.querySelector(".xent-frames-data").textContent);
@@ -28,7 +31,7 @@
       }
     });
     var point = axes.map(function (axis) { return axis.start; });
-    var decoded = new Map(); // file -> Image, most recent last
+    var decoded = new Map(); // file -> <img> decoded ahead (not in the page), most recent last
     var fetched = null;
 
     function flatIndex(p) {
@@ -44,32 +47,47 @@
       return "The picture of " + data.title + ", with " + settings.join(", ") + ".";
     }
 
-    function decode(file) {
-      if (decoded.has(file)) {
-        var image = decoded.get(file);
-        decoded.delete(file);
-        decoded.set(file, image);
-        return;
-      }
-      var img = new Image();
-      img.decoding = "async";
-      img.src = base + file;
-      if (img.decode) { img.decode().catch(function () {}); }
+    function remember(file, img) {
+      decoded.delete(file);
       decoded.set(file, img);
       while (decoded.size > KEEP_DECODED) {
         decoded.delete(decoded.keys().next().value);
       }
     }
 
+    // An <img> like the shown one, for `file`, decoded off the page; `xentDecoded` is set
+    // when its bitmap is ready (the site's latency benchmark reads it too).
+    function decodeAhead(file) {
+      if (decoded.has(file)) {
+        remember(file, decoded.get(file));
+        return;
+      }
+      var img = new Image();
+      img.className = picture.className;
+      ["width", "height"].forEach(function (name) { // the attributes, not the shown size
+        var value = picture.getAttribute(name);
+        if (value) { img.setAttribute(name, value); }
+      });
+      img.decoding = "async";
+      img.setAttribute("src", base + file);
+      img.xentDecoded = false;
+      if (img.decode) {
+        img.decode().then(function () { img.xentDecoded = true; }, function () {});
+      }
+      remember(file, img);
+    }
+
     function decodeNeighbours() {
       offline.forEach(function (k, j) {
-        [-1, 1].forEach(function (step) {
-          var next = point[k] + step;
-          if (next < 0 || next >= sizes[j]) { return; }
-          var p = point.slice();
-          p[k] = next;
-          decode(data.files[flatIndex(p)]);
-        });
+        for (var distance = 1; distance <= AHEAD; distance++) {
+          [-distance, distance].forEach(function (step) {
+            var next = point[k] + step;
+            if (next < 0 || next >= sizes[j]) { return; }
+            var p = point.slice();
+            p[k] = next;
+            decodeAhead(data.files[flatIndex(p)]);
+          });
+        }
       });
     }
 
@@ -87,10 +105,35 @@
       decodeNeighbours();
     }
 
+    // Show `file`: the element decoded ahead when there is one (swapped in, the shown one
+    // kept for the way back), else the shown element's src changed.
+    function showPicture(file) {
+      var shownFile = root.getAttribute("data-frame");
+      if (file === shownFile) { return; }
+      var ready = decoded.get(file);
+      if (ready && ready.xentDecoded) {
+        decoded.delete(file);
+        ready.alt = picture.alt;
+        picture.replaceWith(ready);
+        if (shownFile && picture.xentDecoded !== false) {
+          picture.xentDecoded = true;
+          remember(shownFile, picture);
+        }
+        picture = ready;
+      } else {
+        picture.xentDecoded = false;
+        picture.setAttribute("src", base + file);
+        if (picture.decode) {
+          var img = picture;
+          img.decode().then(function () { img.xentDecoded = true; }, function () {});
+        }
+      }
+    }
+
     function show() {
       var flat = flatIndex(point);
       var file = data.files[flat];
-      picture.src = base + file;
+      showPicture(file);
       picture.alt = altText(point);
       readout.textContent = data.readouts[flat];
       root.setAttribute("data-frame", file);
@@ -134,6 +177,7 @@
       fetchAll();
     }
     root.setAttribute("data-point", point.join(","));
+    root.setAttribute("data-frame", data.files[flatIndex(point)]);
     root.classList.add("xent-frames-ready");
   }
 

@@ -22,7 +22,9 @@ widget's ``update`` this module finds what moved without being told:
    full draw with a new plan.
 
 ``static_key`` (optional) names the state of the rest of the figure when a control changes
-it (say, which training run is shown): one plan and background is kept per name.
+it (say, which training run is shown): one plan and background is kept per name, and on a
+switch back to a name drawn before, what changed outside that plan's redrawn units (an axis
+rescaled for that run) is taken to be that state's, already in its background.
 """
 
 from __future__ import annotations
@@ -113,6 +115,7 @@ class FigureRenderer:
         # these (not only where it is now) spares a new plan each time it reaches a bit further.
         self._swept: dict = {}
         self._plans: dict = {}
+        self._last_key = None  # the static_key of the last render
         self._stale_after_draw: set = set()
         self._visible_after_draw: dict = {}
         self.full_draws = 0  # counts, for tests and benchmarks
@@ -139,6 +142,12 @@ class FigureRenderer:
             self._full_draw(key, "new limits or artists in an Axes")
             return
         changed = self._changed(plan.watched)
+        if key != self._last_key:
+            # Back to a state drawn before: what is not redrawn is part of that state, and
+            # its background shows it as it is now (``static_key``'s promise).
+            for unit in changed - plan.redrawn:
+                unit.stale = False  # as if drawn: it is, in the background
+            changed &= plan.redrawn
         if not changed <= plan.redrawn:
             self._moving |= changed
             self._plans.clear()
@@ -153,6 +162,7 @@ class FigureRenderer:
         self.canvas.restore_region(plan.background)
         for unit in plan.draw_list:
             figure.draw_artist(unit)
+        self._last_key = key
         self.blits += 1
         self.last_draw = "blit"
         self._remember(plan.watched, plan.redrawn)
@@ -291,6 +301,7 @@ class FigureRenderer:
             blit=bool(draw_list),
         )
         self._plans[key] = plan
+        self._last_key = key
         self._remember(watched, redrawn)
 
     def _reaches_later(self, plan: _Plan) -> bool:
