@@ -29,6 +29,7 @@ DEV_ONLY = {
     "pytest-xdist",
     "nbval",
     "hypothesis",
+    "nltk",  # a reference for lesson 08's Kneser-Ney model in tests/test_kneser_ney.py only
     "playwright",
     "jupyter-repo2docker",
     # the static site's builder (make html)
