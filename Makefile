@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export PYTHONHASHSEED := 0
 
-.PHONY: help install lab test checks checks-in-order lint unit doctest nbval browser classroom notebooks html bench clean
+.PHONY: help install lab test checks lint unit doctest nbval browser browser-jupyterlab browser-site classroom notebooks html bench clean
 
 help:
 	@echo "make lab    - install (once) and open JupyterLab at the first lesson"
@@ -65,10 +65,17 @@ notebooks: $(STAMP)
 # Every lesson run in JupyterLab in headless Chromium (Debian's; CHROMIUM=/path for another),
 # its widgets moved, and the static site's pages checked. Screenshots go to screenshots/.
 # Two lanes side by side (tests/browser/conftest.py): JupyterLab, and the site (built once).
+HAVE_CHROMIUM := $(shell { [ -x "$${CHROMIUM:-/usr/bin/chromium}" ] || command -v chromium; } >/dev/null 2>&1 && echo yes)
+BROWSER_LANES := $(if $(HAVE_CHROMIUM),browser-jupyterlab browser-site,browser)
 browser: $(STAMP)
-	@if [ -x "$${CHROMIUM:-/usr/bin/chromium}" ] || command -v chromium >/dev/null 2>&1; then \
-		$(BIN)/python -m pytest -n 2 --dist loadgroup tests/browser; \
-	else echo "browser test SKIPPED: Chromium not found (apt-get install -y chromium, or set CHROMIUM=/path/to/chromium)"; fi
+ifeq ($(HAVE_CHROMIUM),yes)
+	@$(MAKE) --no-print-directory -j2 --output-sync=target browser-jupyterlab browser-site
+else
+	@echo "browser test SKIPPED: Chromium not found (apt-get install -y chromium, or set CHROMIUM=/path/to/chromium)"
+endif
+
+browser-jupyterlab browser-site: browser-%: $(STAMP)
+	$(BIN)/python -m pytest tests/browser -m $*_lane
 
 # The static course site (Sphinx, myst-nb, sphinx-book-theme; source in book/): every notebook,
 # learner and solution version, as saved; MathJax from npm (npm ci, the first time), served by
@@ -93,25 +100,23 @@ classroom: $(STAMP)
 	fi
 	$(BIN)/python -m pytest tests/classroom -rs
 
-# The checks that keep both cores busy (ruff, pytest, the doctests, nbval), one after the other.
-checks: lint unit doctest nbval
-
-# Three lanes side by side, each one's output kept together: the CPU-bound checks, the browser
-# tests and the class. The browser and class tests wait on servers, browsers and kernels much
-# of the time, and the other lanes use that time (profile and figures: benchmarks/README.md,
-# "The test suite's time").
+# Four lanes side by side, each one's output printed when it ends: the checks (ruff, pytest,
+# the doctests, nbval: one after the other, each on both cores), the browser tests'
+# two lanes (JupyterLab; the static site) and the class. The browser and class tests wait on
+# servers, browsers and kernels much of the time, and the other lanes use that time.
 test: $(STAMP)
-	@$(MAKE) --no-print-directory -j3 --output-sync=target checks-in-order browser classroom
+	@$(MAKE) --no-print-directory -j4 --output-sync=target checks $(BROWSER_LANES) classroom
 
-# `checks` without make's parallel jobs: its steps one after the other, each on both cores.
 # With Chromium, the browser test runs every learner notebook in JupyterLab and checks what
 # JupyterLab saves after the run byte for byte against the committed file (every output of
 # every cell, stricter than nbval's sanitised comparison), so nbval runs the solution
 # notebooks only: a learner notebook is not executed twice for the same check. Without
 # Chromium, nbval runs them all.
-HAVE_CHROMIUM := $(shell { [ -x "$${CHROMIUM:-/usr/bin/chromium}" ] || command -v chromium; } >/dev/null 2>&1 && echo yes)
-checks-in-order: $(STAMP)
-	@$(MAKE) --no-print-directory -j1 checks $(if $(HAVE_CHROMIUM),NBVAL_PATHS=notebooks/solutions)
+checks: $(STAMP)
+	@$(MAKE) --no-print-directory lint
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory doctest
+	@$(MAKE) --no-print-directory nbval $(if $(HAVE_CHROMIUM),NBVAL_PATHS=notebooks/solutions)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

@@ -1,12 +1,13 @@
 """What the browser tests share: one site build, two lanes, and the latency summary line.
 
+- **Two lanes.** Every module is in one of two lanes, by its ``pytestmark``:
+  ``jupyterlab_lane`` (the tests that drive JupyterLab, which wait on kernels most of their
+  time) or ``site_lane`` (the static site: busy building and reading it). ``make browser``
+  runs the two lanes as two pytest runs side by side (``-m jupyterlab_lane``, ``-m
+  site_lane``); plain ``pytest tests/browser`` runs both, one after the other.
 - **One site build a run.** ``test_site_pages`` and ``test_site_widgets`` read the same site
   (``site``, built once for the session by ``tools/build_site.py``, the widgets' frames
   included), instead of one build each.
-- **Two lanes.** Under pytest-xdist (``make browser`` runs two workers) the tests that drive
-  JupyterLab and those that read the static site are two groups (``--dist loadgroup``), so
-  each group's servers, browser and site are made once, in one worker, and the JupyterLab
-  lane, which waits on kernels most of its time, runs beside the site lane, which is busy.
 - **The summary line:** the widgets' slider-to-picture latency at 2x in JupyterLab.
 """
 
@@ -21,22 +22,23 @@ import pytest
 LATENCY_FILE = (
     Path(__file__).resolve().parents[2] / "screenshots" / "browser" / "widget_latency.json"
 )
+LANES = ("jupyterlab_lane", "site_lane")
 
-# The module of each lane (file name -> xdist group); a new module says where it belongs.
-LANES = {
-    "test_lessons_in_jupyterlab.py": "jupyterlab",
-    "test_lab_a11y.py": "jupyterlab",
-    "test_make_lab.py": "jupyterlab",
-    "test_site_pages.py": "site",
-    "test_site_widgets.py": "site",
-}
+
+def pytest_configure(config):
+    for lane in LANES:
+        config.addinivalue_line("markers", f"{lane}: a browser test of this lane (conftest.py)")
 
 
 def pytest_collection_modifyitems(config, items):
+    """Every test is in exactly one lane: a module without one would run in neither lane of
+    ``make browser``."""
     for item in items:
-        lane = LANES.get(item.path.name)
-        assert lane, f"{item.path.name}: say in tests/browser/conftest.py's LANES which lane"
-        item.add_marker(pytest.mark.xdist_group(lane))
+        lanes = [lane for lane in LANES if item.get_closest_marker(lane)]
+        assert len(lanes) == 1, (
+            f"{item.nodeid}: in lanes {lanes}; give its module "
+            "pytestmark = pytest.mark.jupyterlab_lane or pytest.mark.site_lane"
+        )
 
 
 @pytest.fixture(scope="session")
@@ -51,16 +53,14 @@ def site(tmp_path_factory):
     return out, pages
 
 
-def _is_controller(config) -> bool:
-    return not hasattr(config, "workerinput")
-
-
 def pytest_sessionstart(session):
-    if _is_controller(session.config):
+    if session.config.getoption("markexpr", "") != "site_lane":
         LATENCY_FILE.unlink(missing_ok=True)
 
 
 def pytest_terminal_summary(terminalreporter):
+    if terminalreporter.config.getoption("markexpr", "") == "site_lane":
+        return  # the JupyterLab lane's figure, printed there
     if not LATENCY_FILE.is_file():
         return
     found = json.loads(LATENCY_FILE.read_text())

@@ -18,6 +18,9 @@ from _browser import REPO, SCREENSHOTS, open_browser, skip_without_browser
 
 skip_without_browser(pytest)
 
+# The jupyterlab lane (conftest.py).
+pytestmark = pytest.mark.jupyterlab_lane
+
 from _lab_page import menu, open_notebook  # noqa: E402
 from _lab_server import LabServer  # noqa: E402
 

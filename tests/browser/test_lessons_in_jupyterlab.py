@@ -45,6 +45,9 @@ from _browser import REPO, SCREENSHOTS, open_browser, skip_without_browser
 
 skip_without_browser(pytest)
 
+# The jupyterlab lane (conftest.py).
+pytestmark = pytest.mark.jupyterlab_lane
+
 import nbformat  # noqa: E402
 from _lab_page import (  # noqa: E402
     COURSE_WIDGET,

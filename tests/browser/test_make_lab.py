@@ -23,6 +23,9 @@ from _browser import REPO, SCREENSHOTS, open_browser, skip_without_browser
 
 skip_without_browser(pytest)
 
+# The jupyterlab lane (conftest.py).
+pytestmark = pytest.mark.jupyterlab_lane
+
 from _lab_page import is_dirty  # noqa: E402
 from _lab_server import free_port  # noqa: E402
 

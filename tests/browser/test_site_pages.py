@@ -26,6 +26,9 @@ from _browser import REPO, SCREENSHOTS, open_browser, skip_without_browser
 
 skip_without_browser(pytest)
 
+# The site lane (conftest.py).
+pytestmark = pytest.mark.site_lane
+
 import build_site  # noqa: E402
 from site_check import (  # noqa: E402
     SEARCH_TERMS,

@@ -28,6 +28,9 @@ from _browser import REPO, SCREENSHOTS, skip_without_browser
 
 skip_without_browser(pytest)
 
+# The site lane (conftest.py).
+pytestmark = pytest.mark.site_lane
+
 from site_check import offline_context, open_browser  # noqa: E402
 
 sys.path.insert(0, str(REPO / "book" / "_ext"))
