@@ -25,11 +25,6 @@ LATENCY_FILE = (
 LANES = ("jupyterlab_lane", "site_lane")
 
 
-def pytest_configure(config):
-    for lane in LANES:
-        config.addinivalue_line("markers", f"{lane}: a browser test of this lane (conftest.py)")
-
-
 def pytest_collection_modifyitems(config, items):
     """Every test is in exactly one lane: a module without one would run in neither lane of
     ``make browser``."""
