@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export PYTHONHASHSEED := 0
 
-.PHONY: help install lab test checks lint unit doctest nbval browser browser-jupyterlab browser-site classroom notebooks html bench clean
+.PHONY: help install lab test checks lint unit doctest nbval browser browser-jupyterlab browser-site-pages browser-site-widgets classroom notebooks html bench clean
 
 help:
 	@echo "make lab    - install (once) and open JupyterLab at the first lesson"
@@ -66,16 +66,22 @@ notebooks: $(STAMP)
 # its widgets moved, and the static site's pages checked. Screenshots go to screenshots/.
 # Two lanes side by side (tests/browser/conftest.py): JupyterLab, and the site (built once).
 HAVE_CHROMIUM := $(shell { [ -x "$${CHROMIUM:-/usr/bin/chromium}" ] || command -v chromium; } >/dev/null 2>&1 && echo yes)
-BROWSER_LANES := $(if $(HAVE_CHROMIUM),browser-jupyterlab browser-site,browser)
+BROWSER_LANES := browser-jupyterlab browser-site-pages browser-site-widgets
+# XENT_SHARED_SITE: the folder (new each run) where the site lanes share one site build.
+SHARED_SITE := shared=$$(mktemp -d); trap 'rm -rf "$$shared"' EXIT; XENT_SHARED_SITE=$$shared
 browser: $(STAMP)
 ifeq ($(HAVE_CHROMIUM),yes)
-	@$(MAKE) --no-print-directory -j2 --output-sync=target browser-jupyterlab browser-site
+	@$(SHARED_SITE) $(MAKE) --no-print-directory -j3 --output-sync=target $(BROWSER_LANES)
 else
 	@echo "browser test SKIPPED: Chromium not found (apt-get install -y chromium, or set CHROMIUM=/path/to/chromium)"
 endif
 
-browser-jupyterlab browser-site: browser-%: $(STAMP)
-	$(BIN)/python -m pytest tests/browser -m $*_lane
+browser-jupyterlab: $(STAMP)
+	$(BIN)/python -m pytest tests/browser -m jupyterlab_lane
+browser-site-pages: $(STAMP)
+	$(BIN)/python -m pytest tests/browser -m site_lane --ignore=tests/browser/test_site_widgets.py
+browser-site-widgets: $(STAMP)
+	$(BIN)/python -m pytest tests/browser/test_site_widgets.py
 
 # The static course site (Sphinx, myst-nb, sphinx-book-theme; source in book/): every notebook,
 # learner and solution version, as saved; MathJax from npm (npm ci, the first time), served by
@@ -100,12 +106,13 @@ classroom: $(STAMP)
 	fi
 	$(BIN)/python -m pytest tests/classroom -rs
 
-# Four lanes side by side, each one's output printed when it ends: the checks (ruff, pytest,
+# Five lanes side by side, each one's output printed when it ends: the checks (ruff, pytest,
 # the doctests, nbval: one after the other, each on both cores), the browser tests'
-# two lanes (JupyterLab; the static site) and the class. The browser and class tests wait on
+# three (JupyterLab; the static site's pages; its widgets, on the same site) and the class. The browser and class tests wait on
 # servers, browsers and kernels much of the time, and the other lanes use that time.
 test: $(STAMP)
-	@$(MAKE) --no-print-directory -j4 --output-sync=target checks $(BROWSER_LANES) classroom
+	@$(SHARED_SITE) $(MAKE) --no-print-directory -j5 --output-sync=target checks \
+		$(if $(HAVE_CHROMIUM),$(BROWSER_LANES),browser) classroom
 
 # With Chromium, the browser test runs every learner notebook in JupyterLab and checks what
 # JupyterLab saves after the run byte for byte against the committed file (every output of

@@ -3,17 +3,20 @@
 - **Two lanes.** Every module is in one of two lanes, by its ``pytestmark``:
   ``jupyterlab_lane`` (the tests that drive JupyterLab, which wait on kernels most of their
   time) or ``site_lane`` (the static site: busy building and reading it). ``make browser``
-  runs the two lanes as two pytest runs side by side (``-m jupyterlab_lane``, ``-m
-  site_lane``); plain ``pytest tests/browser`` runs both, one after the other.
+  runs them as three pytest runs side by side: the JupyterLab lane, and the site lane in two
+  (``test_site_widgets``, and the rest); plain ``pytest tests/browser`` runs them all, one
+  after the other.
 - **One site build a run.** ``test_site_pages`` and ``test_site_widgets`` read the same site
-  (``site``, built once for the session by ``tools/build_site.py``, the widgets' frames
-  included), instead of one build each.
+  (``site``: built once by ``tools/build_site.py``, the widgets' frames included, and
+  shared between the pytest runs of one ``make browser``), instead of one build each.
 - **The summary line:** the widgets' slider-to-picture latency at 2x in JupyterLab.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import statistics
 from pathlib import Path
 
@@ -23,6 +26,7 @@ LATENCY_FILE = (
     Path(__file__).resolve().parents[2] / "screenshots" / "browser" / "widget_latency.json"
 )
 LANES = ("jupyterlab_lane", "site_lane")
+BINDER = "example/cross-entropy"  # the launch buttons' repository in the test's site
 
 
 def pytest_collection_modifyitems(config, items):
@@ -39,13 +43,28 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(scope="session")
 def site(tmp_path_factory):
     """The course site as ``make html`` builds it (learner and solution pages, the widgets'
-    frames), with the launch buttons pointing at a repository: (folder, every lesson page)."""
+    frames), with the launch buttons pointing at a repository: (folder, every lesson page).
+
+    ``XENT_SHARED_SITE`` (set by ``make browser`` and ``make test``, a new folder each run)
+    is where the site lanes' pytest runs share it: the first to get the lock builds it, the
+    other waits and reads the same site. Without it, the session builds its own.
+    """
     import build_site  # tools/, on the path by _browser
 
-    work = tmp_path_factory.mktemp("site-build")
-    out = work / "site"
-    pages = build_site.build(out, work=work / "build", binder="example/cross-entropy")
-    return out, pages
+    shared = os.environ.get("XENT_SHARED_SITE")
+    if not shared:
+        work = tmp_path_factory.mktemp("site-build")
+        pages = build_site.build(work / "site", work=work / "build", binder=BINDER)
+        return work / "site", pages
+    work = Path(shared)
+    work.mkdir(parents=True, exist_ok=True)
+    listing = work / "pages.json"
+    with open(work / "build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not listing.is_file():
+            pages = build_site.build(work / "site", work=work / "build", binder=BINDER)
+            listing.write_text(json.dumps([str(page) for page in pages]))
+    return work / "site", [Path(page) for page in json.loads(listing.read_text())]
 
 
 def pytest_sessionstart(session):
