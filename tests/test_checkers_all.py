@@ -171,7 +171,9 @@ def test_an_endless_loop_is_stopped_at_the_time_limit(name, monkeypatch):
         if answer.made < at:
             assert result.passed, result.message
             continue
-        assert time.perf_counter() - start < SPIN_LIMIT + 3.0
+        # Stopped, not waited for: an endless loop never returns. (The margin is the
+        # checker's other calls on a busy machine.)
+        assert time.perf_counter() - start < SPIN_LIMIT + 30.0
         assert_failed(result, f"still running after {SPIN_LIMIT:g} s: an endless loop?")
         assert "It was stopped" in result.message
     deadline = time.monotonic() + 2.0

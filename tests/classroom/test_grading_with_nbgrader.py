@@ -35,6 +35,7 @@ from __future__ import annotations
 import html
 import os
 import re
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -237,10 +238,14 @@ class Batch:
     autograde_cpu_seconds: float = 0.0
 
 
-def grade_batch(lessons, three: set, course: Path, env: dict) -> Batch:
-    """Grade ``lessons`` in the course directory ``course``: each nbgrader command once for
-    all of them ("*": every assignment in ``source/``, every learner in ``submitted/``)."""
-    batch = Batch({lesson: Graded(lesson) for lesson in lessons})
+# The submissions are made one course directory at a time: under load, two threads building
+# them at once (ast parses the notebooks' cells) once made CPython 3.11.7 raise "SystemError:
+# AST constructor recursion depth mismatch". nbgrader's own runs still go side by side.
+_PREPARING = threading.Lock()
+
+
+def _prepare(batch: Batch, lessons, three: set, course: Path) -> None:
+    """The course directory for ``lessons`` and every learner's submission in it."""
     nbgrader_course.make_course(course, lessons)
     for lesson, result in batch.results.items():
         solution_nb, learner_nb = _solution(lesson), _learner(lesson)
@@ -257,6 +262,14 @@ def grade_batch(lessons, three: set, course: Path, env: dict) -> Batch:
         for learner, nb in submissions.items():
             submit(course, lesson, learner, nb)
         batch.notebooks += len(submissions)
+
+
+def grade_batch(lessons, three: set, course: Path, env: dict) -> Batch:
+    """Grade ``lessons`` in the course directory ``course``: each nbgrader command once for
+    all of them ("*": every assignment in ``source/``, every learner in ``submitted/``)."""
+    batch = Batch({lesson: Graded(lesson) for lesson in lessons})
+    with _PREPARING:
+        _prepare(batch, lessons, three, course)
     failed = ""
     for step in (["generate_assignment", "*"], ["autograde", "*"], ["generate_feedback", "*"]):
         try:
