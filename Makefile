@@ -64,7 +64,8 @@ notebooks: $(STAMP)
 
 # Every lesson run in JupyterLab in headless Chromium (Debian's; CHROMIUM=/path for another),
 # its widgets moved, and the static site's pages checked. Screenshots go to screenshots/.
-# Two lanes side by side (tests/browser/conftest.py): JupyterLab, and the site (built once).
+# Three pytest runs side by side (tests/browser/conftest.py): JupyterLab, the site's pages and
+# its widgets (one site build, shared).
 HAVE_CHROMIUM := $(shell { [ -x "$${CHROMIUM:-/usr/bin/chromium}" ] || command -v chromium; } >/dev/null 2>&1 && echo yes)
 BROWSER_LANES := browser-jupyterlab browser-site-pages browser-site-widgets
 # XENT_SHARED_SITE: the folder (new each run) where the site lanes share one site build.
@@ -108,8 +109,9 @@ classroom: $(STAMP)
 
 # Five lanes side by side, each one's output printed when it ends: the checks (ruff, pytest,
 # the doctests, nbval: one after the other, each on both cores), the browser tests'
-# three (JupyterLab; the static site's pages; its widgets, on the same site) and the class. The browser and class tests wait on
-# servers, browsers and kernels much of the time, and the other lanes use that time.
+# three (JupyterLab; the static site's pages; its widgets, on the same site) and the class.
+# The browser and class tests wait on servers, browsers and kernels much of the time, and the
+# other lanes use that time.
 test: $(STAMP)
 	@$(SHARED_SITE) $(MAKE) --no-print-directory -j5 --output-sync=target checks \
 		$(if $(HAVE_CHROMIUM),$(BROWSER_LANES),browser) classroom
