@@ -2,10 +2,12 @@
 
 A widget re-encodes its picture on every move of a control. At 2x (about 1400 x 720 pixels)
 Pillow's encoder takes about 25 ms, as long as drawing the picture; this one takes about
-8 ms for a smaller file, because it does less: one PNG filter for every row ("Up": each byte
-minus the byte above it, which turns the flat areas of a plot into runs of zeros) computed
-with NumPy in one pass, and zlib at its fastest level. The file is an ordinary 8-bit RGBA
-PNG that every browser and image library reads.
+1.5 ms for a smaller file, because it does less: one PNG filter for every row ("Up": each
+byte minus the byte above it, which turns the flat areas of a plot into runs of zeros)
+computed with NumPy in one pass, and the deflate stream made by Intel's ISA-L (the ``isal``
+package) at its fastest level, about ten times as fast as zlib's fastest level for a
+smaller stream on these pictures. The file is an ordinary 8-bit RGBA PNG that every browser
+and image library reads.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import struct
 import zlib
 
 import numpy as np
+from isal import isal_zlib
 
 _SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _FILTER_UP = 2
@@ -32,7 +35,8 @@ def encode_png(rgba, level: int = 1) -> bytes:
     rgba : array-like of uint8, shape (height, width, 4)
         The pixels, such as ``np.asarray(canvas.buffer_rgba())`` of a matplotlib Agg canvas.
     level : int, optional
-        zlib's compression level, 1 (fastest, the default) to 9 (smallest).
+        ISA-L's compression level, 0 (fastest) to 3 (smallest); 1, the default, is about
+        as fast as 0 and compresses a plot's flat areas much better.
 
     Returns
     -------
@@ -65,6 +69,6 @@ def encode_png(rgba, level: int = 1) -> bytes:
     return (
         _SIGNATURE
         + _chunk(b"IHDR", header)
-        + _chunk(b"IDAT", zlib.compress(raw, level))
+        + _chunk(b"IDAT", isal_zlib.compress(raw, level))
         + _chunk(b"IEND", b"")
     )
