@@ -5,6 +5,9 @@ BIN    := $(VENV)/bin
 # Re-install only when the requirements or the package metadata change.
 STAMP  := $(VENV)/.installed
 export PYTHONHASHSEED := 0
+# Each part of the checks says what it cost when it ends (wall and CPU time, tools/timed.py);
+# `make test` lists them all at the end.
+TIMED  := $(BIN)/python tools/timed.py
 
 .PHONY: help install lab test checks lint unit doctest nbval browser browser-jupyterlab browser-site-pages browser-site-widgets classroom notebooks html bench clean
 
@@ -38,22 +41,22 @@ lab: $(STAMP)
 		$(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check .
+	@$(TIMED) lint -- $(BIN)/ruff check .
 
 # pytest-xdist: one worker per core (two here); a notebook's cells stay on one worker, in order.
 XDIST := -n auto
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest $(XDIST) tests --ignore=tests/browser --ignore=tests/classroom
+	@$(TIMED) unit -- $(BIN)/python -m pytest $(XDIST) tests --ignore=tests/browser --ignore=tests/classroom
 
 doctest: $(STAMP)
-	$(BIN)/python -m pytest --doctest-modules xent_lessons
+	@$(TIMED) doctest -- $(BIN)/python -m pytest --doctest-modules xent_lessons
 
 # NBVAL_PATHS: which notebooks (default: all, learner and solution versions).
 NBVAL_PATHS ?= notebooks
 nbval: $(STAMP)
 	@if ls notebooks/*.ipynb >/dev/null 2>&1; then \
-		$(BIN)/python -m pytest $(XDIST) --dist loadfile --nbval $(NBVAL_PATHS) \
+		$(TIMED) nbval -- $(BIN)/python -m pytest $(XDIST) --dist loadfile --nbval $(NBVAL_PATHS) \
 			--nbval-sanitize-with tests/nbval_sanitize.cfg; \
 	else echo "nbval: no notebooks yet"; fi
 
@@ -69,20 +72,21 @@ notebooks: $(STAMP)
 HAVE_CHROMIUM := $(shell { [ -x "$${CHROMIUM:-/usr/bin/chromium}" ] || command -v chromium; } >/dev/null 2>&1 && echo yes)
 BROWSER_LANES := browser-jupyterlab browser-site-pages browser-site-widgets
 # XENT_SHARED_SITE: the folder (new each run) where the site lanes share one site build.
-SHARED_SITE := shared=$$(mktemp -d); trap 'rm -rf "$$shared"' EXIT; XENT_SHARED_SITE=$$shared
+SHARED_SITE := shared=$$(mktemp -d); trap 'rm -rf "$$shared"' EXIT; export XENT_SHARED_SITE=$$shared
 browser: $(STAMP)
 ifeq ($(HAVE_CHROMIUM),yes)
-	@$(SHARED_SITE) $(MAKE) --no-print-directory -j3 --output-sync=target $(BROWSER_LANES)
+	@$(SHARED_SITE); $(MAKE) --no-print-directory -j3 --output-sync=target $(BROWSER_LANES)
 else
 	@echo "browser test SKIPPED: Chromium not found (apt-get install -y chromium, or set CHROMIUM=/path/to/chromium)"
 endif
 
 browser-jupyterlab: $(STAMP)
-	$(BIN)/python -m pytest tests/browser -m jupyterlab_lane
+	@$(TIMED) browser-jupyterlab -- $(BIN)/python -m pytest tests/browser -m jupyterlab_lane
 browser-site-pages: $(STAMP)
-	$(BIN)/python -m pytest tests/browser -m site_lane --ignore=tests/browser/test_site_widgets.py
+	@$(TIMED) browser-site-pages -- $(BIN)/python -m pytest tests/browser -m site_lane \
+		--ignore=tests/browser/test_site_widgets.py
 browser-site-widgets: $(STAMP)
-	$(BIN)/python -m pytest tests/browser/test_site_widgets.py
+	@$(TIMED) browser-site-widgets -- $(BIN)/python -m pytest tests/browser/test_site_widgets.py
 
 # The static course site (Sphinx, myst-nb, sphinx-book-theme; source in book/): every notebook,
 # learner and solution version, as saved; MathJax from npm (npm ci, the first time), served by
@@ -105,16 +109,21 @@ classroom: $(STAMP)
 				|| echo "npm ci failed: the JupyterHub test will be SKIPPED"; \
 		fi; \
 	fi
-	$(BIN)/python -m pytest tests/classroom -rs
+	@$(TIMED) classroom -- $(BIN)/python -m pytest tests/classroom -rs
 
 # Five lanes side by side, each one's output printed when it ends: the checks (ruff, pytest,
 # the doctests, nbval: one after the other, each on both cores), the browser tests'
 # three (JupyterLab; the static site's pages; its widgets, on the same site) and the class.
 # The browser and class tests wait on servers, browsers and kernels much of the time, and the
 # other lanes use that time.
+# XENT_LANE_TIMES: where each part's time line goes, printed as one table at the end.
 test: $(STAMP)
-	@$(SHARED_SITE) $(MAKE) --no-print-directory -j5 --output-sync=target checks \
-		$(if $(HAVE_CHROMIUM),$(BROWSER_LANES),browser) classroom
+	@$(SHARED_SITE); export XENT_LANE_TIMES=$$shared/times; started=$$(date +%s); \
+	$(MAKE) --no-print-directory -j5 --output-sync=target checks \
+		$(if $(HAVE_CHROMIUM),$(BROWSER_LANES),browser) classroom; status=$$?; \
+	echo "make test: each part's wall and CPU time (user + sys, its processes included)"; \
+	cat "$$XENT_LANE_TIMES" 2>/dev/null; \
+	echo "make test: $$(( $$(date +%s) - started )) s in all"; exit $$status
 
 # With Chromium, the browser test runs every learner notebook in JupyterLab and checks what
 # JupyterLab saves after the run byte for byte against the committed file (every output of
