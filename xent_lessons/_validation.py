@@ -358,10 +358,16 @@ def as_class_indices(
     if arr.size == 0:
         return arr.astype(np.intp)
     # Compared in the array's own type (NumPy compares mixed signed/unsigned values
-    # exactly), before any cast could wrap a large unsigned value around.
-    bad = ((arr < 0) | (arr >= n_classes)) & (arr != ignore_index)
-    if bad.any():
-        raise ValueError(_out_of_range_message(arr, bad, name, n_classes, ignore_index))
+    # exactly), before any cast could wrap a large unsigned value around. One pass finds
+    # both ends: read as unsigned, a negative index is larger than any class (speed only).
+    if arr.dtype.kind == "i" and n_classes <= np.iinfo(arr.dtype).max + 1:
+        outside = arr.view(arr.dtype.str.replace("i", "u")) >= n_classes
+    else:
+        outside = (arr < 0) | (arr >= n_classes)
+    if outside.any():
+        bad = outside & (arr != ignore_index)
+        if bad.any():
+            raise ValueError(_out_of_range_message(arr, bad, name, n_classes, ignore_index))
     return arr.astype(np.intp, copy=False)
 
 
