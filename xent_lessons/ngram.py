@@ -37,7 +37,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from ._validation import as_float_array
+from ._validation import as_float_array, check_count
 from .corpus import Alphabet
 
 __all__ = [
@@ -385,7 +385,7 @@ class CharNGramModel:
         >>> model.sample(6, np.random.default_rng(0), prompt="a")
         'bababa'
         """
-        n_chars = _check_order(n_chars)  # an integer >= 0, like the order
+        n_chars = check_count(n_chars, "n_chars", 0)
         if not isinstance(rng, np.random.Generator):
             raise TypeError(
                 f"rng must be a numpy.random.Generator (np.random.default_rng(seed)); got {rng!r}"

@@ -41,6 +41,7 @@ from ._validation import (
     as_array,
     as_class_indices,
     as_int_array,
+    check_count,
     check_ignore_index,
     check_not_bool,
     check_positive_scalar,
@@ -66,11 +67,7 @@ MEANS = ("token", "sequence", "sequence_sum")
 
 
 def _check_count(value, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer; got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}; got {value}")
-    return int(value)
+    return check_count(value, name, minimum)
 
 
 _INT64_MAX = np.iinfo(np.int64).max
