@@ -202,6 +202,20 @@ COUNTS = [
     case("ring-mixture-blobs-2**70", lambda: xl.mixture.ring_mixture(blobs_per_class=BIG), ValueError, r"blobs_per_class must be at most"),
     case("mixture-sample-n-2**70", lambda: xl.mixture.ring_mixture().sample(BIG), ValueError, r"n must be at most"),
     case("correlated-gaussians-n-2**70", lambda: xl.correlated_gaussians(BIG, 0.5), ValueError, r"n must be at most"),
+    # and bare "not iterable" / "truth value of an array" errors the sweep found
+    case("ngram-pad-none", lambda: CharNGramModel("abc", 1, pad=None), TypeError, r"pad must be one character \(a str of length 1\); got None"),
+    case("kneser-ney-pad-int", lambda: xl.ngram.KneserNeyModel("abc", 1, pad=0), TypeError, r"pad must be one character"),
+    case("alphabet-none", lambda: xl.corpus.Alphabet(None), TypeError, r"chars must be a string or an iterable of single characters; got None"),
+    case("alphabet-ragged", lambda: xl.corpus.Alphabet([[1], [2]]), TypeError, r"chars must be a string or an iterable"),
+    case("history-0-d-array", lambda: MODEL.cumulative_frequencies(np.array(1)), TypeError, r"history must be a sequence of symbol classes"),
+    case("bits-per-byte-unit-array", lambda: xl.bits_per_byte(1.0, "ab", unit=np.array([1, 2])), ValueError, r'unit must be "nats" or "bits"'),
+    case("fit-gaussian-kl-direction-array", lambda: xl.distillation.fit_gaussian_kl([0.5, 0.5], [0.0, 1.0], [0.0], [1.0], direction=np.array([1, 2])), ValueError, r"direction must be 'forward' or 'reverse'"),
+    case("train-bigram-betas-none", lambda: xl.sequences.train_bigram(np.arange(20) % 5, 5, steps=2, betas=None), TypeError, r"betas must be a pair \(beta1, beta2\)"),
+    case("train-bigram-betas-range", lambda: xl.sequences.train_bigram(np.arange(20) % 5, 5, steps=2, betas=(0.9, 1.5)), ValueError, r"betas must hold numbers in \[0, 1\)"),
+    case("train-bigram-eps-str", lambda: xl.sequences.train_bigram(np.arange(20) % 5, 5, steps=2, eps="x"), TypeError, r"eps must be a real number"),
+    case("train-bigram-eps-nan", lambda: xl.sequences.train_bigram(np.arange(20) % 5, 5, steps=2, eps=NAN), ValueError, r"eps must be a finite number > 0"),
+    case("train-bigram-seed-float", lambda: xl.sequences.train_bigram(np.arange(20) % 5, 5, steps=2, seed=1.5), TypeError, r"seed must be an integer"),
+    case("train-bigram-checkpoint-str", lambda: xl.sequences.train_bigram(np.arange(20) % 5, 5, steps=2, checkpoint_every="x"), TypeError, r"checkpoint_every must be an integer"),
 ]
 
 
