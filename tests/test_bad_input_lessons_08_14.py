@@ -141,8 +141,8 @@ ARITHMETIC_CODING = [
     case("encode-model-list", lambda: arithmetic_encode([0, 1], [0, 1, 2]), TypeError, r"model must be an object"),
     case("decode-model-none", lambda: arithmetic_decode(b"\x00", 2, None), TypeError, r"model must be an object"),
     case("decode-code-string", lambda: arithmetic_decode("abc", 2, MODEL), TypeError, r"code must be bytes"),
-    case("decode-n-float", lambda: arithmetic_decode(b"\x00", 2.0, MODEL), TypeError, r"n_symbols must be an integer >= 0"),
-    case("decode-n-negative", lambda: arithmetic_decode(b"\x00", -1, MODEL), ValueError, r"n_symbols must be an integer >= 0"),
+    case("decode-n-float", lambda: arithmetic_decode(b"\x00", 2.0, MODEL), TypeError, r"n_symbols must be an integer; got 2.0"),
+    case("decode-n-negative", lambda: arithmetic_decode(b"\x00", -1, MODEL), ValueError, r"n_symbols must be >= 0; got -1"),
     case("ideal-length-float-symbol", lambda: ideal_code_length([0.5], MODEL), TypeError, r"symbols\[0\] must be an integer"),
     case("bits-per-char-empty", lambda: MODEL.bits_per_char(""), ValueError, r"text is empty"),
     case("history-outside-alphabet", lambda: MODEL.cumulative_frequencies([99]), ValueError, r"history holds symbol 99, outside the alphabet's 6 classes"),
@@ -186,11 +186,43 @@ SWEEP = [
     case("huffman-symbols-nan", lambda: huffman_code([0.5, 0.5], symbols=NAN), TypeError, r"symbols must be a sequence of labels"),
 ]
 
+# The sweep of this session: a count of 2**70 decoded or sampled forever (a hang), or met
+# NumPy's "Maximum allowed dimension exceeded"; sample's n_chars was called "order".
+BIG = 2**70
+COUNTS = [
+    case("decode-n-symbols-2**70", lambda: arithmetic_decode(b"", BIG, MODEL), ValueError, r"n_symbols must be at most 2\*\*63 - 1"),
+    case("decode-n-symbols-uint64-max", lambda: arithmetic_decode(b"", np.uint64(2**64 - 1), MODEL), ValueError, r"n_symbols must be at most"),
+    case("sample-n-chars-2**70", lambda: MODEL.sample(BIG, np.random.default_rng(0)), ValueError, r"n_chars must be at most 2\*\*63 - 1"),
+    case("sample-n-chars-named", lambda: MODEL.sample(1.5, np.random.default_rng(0)), TypeError, r"n_chars must be an integer; got 1.5"),
+    case("windows-n-tokens-2**70", lambda: xl.sliding_window_spans(BIG, 8, 4), ValueError, r"n_tokens must be at most"),
+    case("random-windows-batch-2**70", lambda: xl.sequences.random_windows(np.arange(20), BIG, 5, np.random.default_rng(0)), ValueError, r"batch_size must be at most"),
+    case("train-bigram-vocab-2**70", lambda: xl.sequences.train_bigram(np.arange(20) % 5, BIG, steps=1), ValueError, r"vocab_size must be at most"),
+    case("train-bigram-steps-2**70", lambda: xl.sequences.train_bigram(np.arange(20) % 5, 5, steps=BIG), ValueError, r"steps must be at most"),
+    case("ring-mixture-n-classes-2**70", lambda: xl.mixture.ring_mixture(n_classes=BIG), ValueError, r"n_classes must be at most"),
+    case("ring-mixture-blobs-2**70", lambda: xl.mixture.ring_mixture(blobs_per_class=BIG), ValueError, r"blobs_per_class must be at most"),
+    case("mixture-sample-n-2**70", lambda: xl.mixture.ring_mixture().sample(BIG), ValueError, r"n must be at most"),
+    case("correlated-gaussians-n-2**70", lambda: xl.correlated_gaussians(BIG, 0.5), ValueError, r"n must be at most"),
+    # and bare "not iterable" / "truth value of an array" errors the sweep found
+    case("ngram-pad-none", lambda: CharNGramModel("abc", 1, pad=None), TypeError, r"pad must be one character \(a str of length 1\); got None"),
+    case("kneser-ney-pad-int", lambda: xl.ngram.KneserNeyModel("abc", 1, pad=0), TypeError, r"pad must be one character"),
+    case("alphabet-none", lambda: xl.corpus.Alphabet(None), TypeError, r"chars must be a string or an iterable of single characters; got None"),
+    case("alphabet-ragged", lambda: xl.corpus.Alphabet([[1], [2]]), TypeError, r"chars must be a string or an iterable"),
+    case("history-0-d-array", lambda: MODEL.cumulative_frequencies(np.array(1)), TypeError, r"history must be a sequence of symbol classes"),
+    case("bits-per-byte-unit-array", lambda: xl.bits_per_byte(1.0, "ab", unit=np.array([1, 2])), ValueError, r'unit must be "nats" or "bits"'),
+    case("fit-gaussian-kl-direction-array", lambda: xl.distillation.fit_gaussian_kl([0.5, 0.5], [0.0, 1.0], [0.0], [1.0], direction=np.array([1, 2])), ValueError, r"direction must be 'forward' or 'reverse'"),
+    case("train-bigram-betas-none", lambda: xl.sequences.train_bigram(np.arange(20) % 5, 5, steps=2, betas=None), TypeError, r"betas must be a pair \(beta1, beta2\)"),
+    case("train-bigram-betas-range", lambda: xl.sequences.train_bigram(np.arange(20) % 5, 5, steps=2, betas=(0.9, 1.5)), ValueError, r"betas must hold numbers in \[0, 1\)"),
+    case("train-bigram-eps-str", lambda: xl.sequences.train_bigram(np.arange(20) % 5, 5, steps=2, eps="x"), TypeError, r"eps must be a real number"),
+    case("train-bigram-eps-nan", lambda: xl.sequences.train_bigram(np.arange(20) % 5, 5, steps=2, eps=NAN), ValueError, r"eps must be a finite number > 0"),
+    case("train-bigram-seed-float", lambda: xl.sequences.train_bigram(np.arange(20) % 5, 5, steps=2, seed=1.5), TypeError, r"seed must be an integer"),
+    case("train-bigram-checkpoint-str", lambda: xl.sequences.train_bigram(np.arange(20) % 5, 5, steps=2, checkpoint_every="x"), TypeError, r"checkpoint_every must be an integer"),
+]
+
 
 @pytest.mark.parametrize(
     ("call", "exc", "match"),
     BOOL_ARRAYS + MASKED_AND_RAGGED + SEQUENCES + SCORING_FOCAL_DISTILLATION + LINEAR
-    + CALIBRATION + ARITHMETIC_CODING + SWEEP,
+    + CALIBRATION + ARITHMETIC_CODING + SWEEP + COUNTS,
 )
 def test_bad_input_raises_a_clear_error(call, exc, match):
     with pytest.raises(exc, match=match):

@@ -305,24 +305,25 @@ class MiddleAxisLogits:
         smallest = _rowwise.min_safe_sum(c, dtype)
         refine_below = 0.1  # losses._REFINE_BELOW (not imported: losses imports this module)
 
-        def tile_task(k, scratch):
+        def tile_task(k, work):
             n0, n1, d0, d1 = tiles[k]
             zt = z[n0:n1, :, d0:d1]
-            if grad is None:
-                et = scratch[: n1 - n0, :, : d1 - d0]
-            else:
-                et = grad[n0:n1, :, d0:d1]
+            et = work.exp if grad is None else grad[n0:n1, :, d0:d1]
+            total = work.total
             with np.errstate(over="ignore", invalid="ignore"):
                 np.exp(zt, out=et)
-                total = np.add.reduce(et, axis=1)
-            # Flat offsets (n * C + y) * D + d of the targets in the tile.
-            offsets = index2[n0:n1, d0:d1] * d
-            offsets += (np.arange(n0, n1) * (c * d))[:, None]
-            offsets += np.arange(d0, d1)
-            target_logit = z_flat[offsets]
+                np.add.reduce(et, axis=1, out=total)
+            # The targets' flat offsets from the tile's first element z[n0, 0, d0]:
+            # (n - n0) * C * D + y * D + (d - d0) (work.base holds all but the y * D).
+            start = n0 * c * d + d0
+            offsets = np.multiply(index2[n0:n1, d0:d1], d, out=work.offsets)
+            offsets += work.base
+            target_logit = np.take(z_flat[start:], offsets, out=work.target_logit, mode="clip")
             shift = None
-            safe = np.isfinite(total) & (total >= smallest)
-            if not safe.all():  # these columns again with their max shift (and its checks)
+            # Two reductions say whether every sum is safe (a NaN fails both tests).
+            if not (total.min() >= smallest and total.max() < np.inf):
+                # these columns again with their max shift (and its checks)
+                safe = np.isfinite(total) & (total >= smallest)
                 nn, dd = np.nonzero(~safe)
                 columns = zt[nn, :, dd]
                 m = np.max(columns, axis=1)
@@ -334,17 +335,18 @@ class MiddleAxisLogits:
                 shift = np.zeros(total.shape)
                 shift[nn, dd] = m
             with np.errstate(divide="ignore", invalid="ignore"):
-                neg_log_q = np.log(total, dtype=np.float64)
+                neg_log_q = np.log(total, out=work.neg_log_q, dtype=np.float64)
                 if shift is None:
                     neg_log_q -= target_logit
                 else:
                     neg_log_q -= target_logit - shift
-            counts = neg_log_q < refine_below
-            if valid2 is not None:
-                counts &= valid2[n0:n1, d0:d1]
-            confident = np.nonzero(counts)
-            r = None
-            if confident[0].size:
+            r = confident = None
+            if neg_log_q.min() < refine_below:  # rare in a model still learning
+                counts = neg_log_q < refine_below
+                if valid2 is not None:
+                    counts &= valid2[n0:n1, d0:d1]
+                confident = np.nonzero(counts)
+            if confident is not None and confident[0].size:
                 nn, dd = confident
                 ys = index2[n0:n1, d0:d1][nn, dd]
                 others = zt[nn, :, dd]
@@ -360,25 +362,33 @@ class MiddleAxisLogits:
             if per_position:
                 loss[n0:n1, d0:d1] = neg_log_q
             else:  # the float32 losses summed in float64, as losses._reduce does
-                tile_sums[k] = neg_log_q.astype(dtype).sum(dtype=np.float64)
+                rounded = work.rounded
+                np.copyto(rounded, neg_log_q, casting="same_kind")
+                tile_sums[k] = rounded.sum(dtype=np.float64)
             if grad is None:
                 return
             ts = scale2 if np.ndim(scale2) == 0 else scale2[n0:n1, d0:d1]
             with np.errstate(invalid="ignore", divide="ignore"):
                 et *= (ts / total).astype(dtype)[:, None, :]
-            at_target = grad_flat[offsets]
+            grad_from_start = grad_flat[start:]
+            at_target = grad_from_start[offsets]
             at_target -= ts
             if r is not None:  # q_y - 1 = -r / (1 + r), which keeps its digits
                 nn, dd = confident
                 at_target[nn, dd] = -(ts if np.ndim(ts) == 0 else ts[nn, dd]) * (r / (1 + r))
-            grad_flat[offsets] = at_target
+            grad_from_start[offsets] = at_target
 
-        def make_task():  # one per thread, with its scratch tile (the forward's)
-            scratch = None
-            if grad is None:
-                n0, n1, d0, d1 = tiles[0]  # the largest
-                scratch = np.empty((n1 - n0, c, d1 - d0), dtype=dtype)
-            return lambda k: tile_task(k, scratch)
+        def make_task():  # one per thread, with its work arrays for each tile shape
+            works = {}
+
+            def task(k):
+                n0, n1, d0, d1 = tiles[k]
+                rows, width = n1 - n0, d1 - d0
+                if (rows, width) not in works:
+                    works[rows, width] = _TileWork(rows, c, width, d, dtype, grad is None)
+                tile_task(k, works[rows, width])
+
+            return task
 
         _rowwise._run_pulled(make_task, len(tiles), z.size)
         if per_position:
@@ -389,6 +399,23 @@ class MiddleAxisLogits:
         """``grad[n, y, d] = values`` at the positions ``flat``."""
         n, d = self._positions(flat)
         grad[n, index[flat], d] = values
+
+
+class _TileWork:
+    """One thread's arrays for the tiles of one shape ``(rows, C, width)`` of
+    :meth:`MiddleAxisLogits.index_loss_and_grad`: made once a call, used for every tile,
+    so that the tiles allocate nothing (and make no page faults)."""
+
+    def __init__(self, rows: int, c: int, width: int, d: int, dtype, forward: bool):
+        shape = (rows, width)
+        self.exp = np.empty((rows, c, width), dtype=dtype) if forward else None
+        self.total = np.empty(shape, dtype=dtype)
+        # (n - n0) * C * D + (d - d0): a target's offset from the tile's start, less y * D
+        self.base = (np.arange(rows) * (c * d))[:, None] + np.arange(width)
+        self.offsets = np.empty(shape, dtype=np.intp)
+        self.target_logit = np.empty(shape, dtype=dtype)
+        self.neg_log_q = np.empty(shape)
+        self.rounded = np.empty(shape, dtype=dtype)
 
 
 def _blocks(n: int, c: int, d: int, itemsize: int):

@@ -31,6 +31,9 @@ _FLOAT64_SUM_TOLERANCE = 1e-6
 # ------------------------------------------------------------------ array conversion
 
 
+_INT64_MAX = 2**63 - 1
+
+
 def is_torch_tensor(x) -> bool:
     """A ``torch.Tensor`` (or subclass, e.g. ``nn.Parameter``), without importing torch."""
     return any(
@@ -358,10 +361,16 @@ def as_class_indices(
     if arr.size == 0:
         return arr.astype(np.intp)
     # Compared in the array's own type (NumPy compares mixed signed/unsigned values
-    # exactly), before any cast could wrap a large unsigned value around.
-    bad = ((arr < 0) | (arr >= n_classes)) & (arr != ignore_index)
-    if bad.any():
-        raise ValueError(_out_of_range_message(arr, bad, name, n_classes, ignore_index))
+    # exactly), before any cast could wrap a large unsigned value around. One pass finds
+    # both ends: read as unsigned, a negative index is larger than any class (speed only).
+    if arr.dtype.kind == "i" and n_classes <= np.iinfo(arr.dtype).max + 1:
+        outside = arr.view(arr.dtype.str.replace("i", "u")) >= n_classes
+    else:
+        outside = (arr < 0) | (arr >= n_classes)
+    if outside.any():
+        bad = outside & (arr != ignore_index)
+        if bad.any():
+            raise ValueError(_out_of_range_message(arr, bad, name, n_classes, ignore_index))
     return arr.astype(np.intp, copy=False)
 
 
@@ -401,6 +410,22 @@ def _out_of_range_message(arr, bad, name, n_classes, ignore_index, shown=3) -> s
         f"(expected 0 to {n_classes - 1}, or ignore_index={ignore_index}): "
         f"{values.size} of {arr.size} out of range, {where}. Likely cause: {cause}."
     )
+
+
+def check_count(value, name: str, minimum: int = 0) -> int:
+    """An integer count (Python's or NumPy's, not bool) from ``minimum`` to ``2**63 - 1``.
+
+    The upper bound is int64's: a larger count (``2**70``) can be no array's length and
+    no loop's end, so it gets this error instead of NumPy's "Maximum allowed dimension
+    exceeded" or a loop that never ends.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer; got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}; got {value}")
+    if value > _INT64_MAX:
+        raise ValueError(f"{name} must be at most 2**63 - 1 (an int64); got {value}")
+    return int(value)
 
 
 def check_ignore_index(ignore_index) -> int:

@@ -44,6 +44,8 @@ import math
 import numbers
 import zlib
 
+from ._validation import check_count
+
 __all__ = [
     "PRECISION",
     "arithmetic_decode",
@@ -204,11 +206,7 @@ def arithmetic_decode(code: bytes, n_symbols: int, model) -> list[int]:
     """
     if not isinstance(code, bytes | bytearray):
         raise TypeError(f"code must be bytes; got {type(code).__name__}")
-    if isinstance(n_symbols, bool) or not isinstance(n_symbols, numbers.Integral):
-        raise TypeError(f"n_symbols must be an integer >= 0; got {n_symbols!r}")
-    if n_symbols < 0:
-        raise ValueError(f"n_symbols must be an integer >= 0; got {n_symbols!r}")
-    n_symbols = int(n_symbols)
+    n_symbols = check_count(n_symbols, "n_symbols", 0)  # 2**70 is refused, not decoded forever
     model = _check_model(model)
     bits = iter(int(b) for byte in code for b in format(byte, "08b"))
 

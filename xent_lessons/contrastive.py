@@ -21,7 +21,13 @@ import numbers
 
 import numpy as np
 
-from ._validation import as_float_array, check_positive_scalar, check_reduction, is_finite_real
+from ._validation import (
+    as_float_array,
+    check_count,
+    check_positive_scalar,
+    check_reduction,
+    is_finite_real,
+)
 from .losses import categorical_cross_entropy
 
 __all__ = [
@@ -279,11 +285,7 @@ def _check_rho(rho):
 
 
 def _check_count(value, name, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer; got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}; got {value}")
-    return int(value)
+    return check_count(value, name, minimum)
 
 
 def gaussian_mutual_information(rho, dim=1):

@@ -88,7 +88,12 @@ class Alphabet:
     """
 
     def __init__(self, chars):
-        chars = sorted(set(chars))
+        try:
+            chars = sorted(set(chars))
+        except TypeError as exc:  # not iterable (None, a number), or unhashable items
+            raise TypeError(
+                f"chars must be a string or an iterable of single characters; got {chars!r}"
+            ) from exc
         if not chars:
             raise ValueError("chars is empty: an alphabet needs at least one character")
         bad = [c for c in chars if not isinstance(c, str) or len(c) != 1]

@@ -413,7 +413,7 @@ def fit_gaussian_kl(p, x, means, stds, direction="forward"):
     >>> fit_gaussian_kl(p, x, grid_m, grid_s, "reverse")   # on one mode, narrow
     (-2.0, 0.5)
     """
-    if direction not in ("forward", "reverse"):
+    if not isinstance(direction, str) or direction not in ("forward", "reverse"):
         raise ValueError(f"direction must be 'forward' or 'reverse'; got {direction!r}")
     p = as_float_array(p, "p").astype(np.float64)
     x = as_float_array(x, "x").astype(np.float64)

@@ -37,7 +37,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from ._validation import as_float_array
+from ._validation import as_float_array, check_count
 from .corpus import Alphabet
 
 __all__ = [
@@ -171,6 +171,8 @@ class CharNGramModel:
         train = _check_text(train, "train")
         self.order = _check_order(order)
         self.alpha = _check_alpha(alpha)
+        if not isinstance(pad, str) or len(pad) != 1:
+            raise TypeError(f"pad must be one character (a str of length 1); got {pad!r}")
         if alphabet is None:
             alphabet = Alphabet.of(train, pad)
         if not isinstance(alphabet, Alphabet):
@@ -324,7 +326,7 @@ class CharNGramModel:
             fewer are padded, as at the start of a text).
         """
         k, V = self.order, len(self.alphabet)
-        if not isinstance(history, list | tuple | np.ndarray | range):
+        if not isinstance(history, list | tuple | np.ndarray | range) or np.ndim(history) == 0:
             raise TypeError(
                 f"history must be a sequence of symbol classes (ints); got {history!r}"
             )
@@ -385,7 +387,7 @@ class CharNGramModel:
         >>> model.sample(6, np.random.default_rng(0), prompt="a")
         'bababa'
         """
-        n_chars = _check_order(n_chars)  # an integer >= 0, like the order
+        n_chars = check_count(n_chars, "n_chars", 0)
         if not isinstance(rng, np.random.Generator):
             raise TypeError(
                 f"rng must be a numpy.random.Generator (np.random.default_rng(seed)); got {rng!r}"
@@ -691,7 +693,7 @@ def bits_per_byte(total_loss, text, unit="nats") -> float:
     >>> round(bits_per_byte(4 * math.log(2), "ab"), 6)  # 4 bits, given in nats
     2.0
     """
-    if unit not in ("nats", "bits"):
+    if not isinstance(unit, str) or unit not in ("nats", "bits"):
         raise ValueError(f'unit must be "nats" or "bits"; got {unit!r}')
     if isinstance(total_loss, bool) or not isinstance(total_loss, numbers.Real):
         raise TypeError(

@@ -41,6 +41,7 @@ from ._validation import (
     as_array,
     as_class_indices,
     as_int_array,
+    check_count,
     check_ignore_index,
     check_not_bool,
     check_positive_scalar,
@@ -66,14 +67,22 @@ MEANS = ("token", "sequence", "sequence_sum")
 
 
 def _check_count(value, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer; got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}; got {value}")
-    return int(value)
+    return check_count(value, name, minimum)
 
 
 _INT64_MAX = np.iinfo(np.int64).max
+
+
+def _check_betas(betas) -> tuple[float, float]:
+    """Adam's ``(beta1, beta2)``: two real numbers in [0, 1)."""
+    if not isinstance(betas, tuple | list) or len(betas) != 2:
+        raise TypeError(f"betas must be a pair (beta1, beta2) of numbers in [0, 1); got {betas!r}")
+    for b in betas:
+        if isinstance(b, bool) or not isinstance(b, numbers.Real):
+            raise TypeError(f"betas must hold real numbers in [0, 1); got {betas!r}")
+        if not 0 <= float(b) < 1:
+            raise ValueError(f"betas must hold numbers in [0, 1); got {betas!r}")
+    return float(betas[0]), float(betas[1])
 
 
 def _token_array(tokens, name: str, ndim: int, *, allow=None) -> np.ndarray:
@@ -509,7 +518,11 @@ def train_bigram(token_ids, vocab_size, steps=300, batch_size=32, length=65, lr=
     vocab_size = _check_count(vocab_size, "vocab_size", 1)
     steps = _check_count(steps, "steps", 1)
     lr = check_positive_scalar(lr, "lr")
-    beta1, beta2 = (float(b) for b in betas)
+    beta1, beta2 = _check_betas(betas)
+    eps = check_positive_scalar(eps, "eps")
+    seed = _check_count(seed, "seed", 0)
+    if checkpoint_every is not None:
+        checkpoint_every = _check_count(checkpoint_every, "checkpoint_every", 1)
     if ids.min() < 0 or ids.max() >= vocab_size:
         raise ValueError(f"token_ids must be in [0, {vocab_size}); got {ids.min()} to {ids.max()}")
     rng = np.random.default_rng(seed)

@@ -15,12 +15,11 @@ weights) follows the same trajectory.
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import as_class_indices, as_float_array, check_positive_scalar
+from ._validation import as_class_indices, as_float_array, check_count, check_positive_scalar
 from .gradients import categorical_cross_entropy_grad
 
 __all__ = [
@@ -36,11 +35,7 @@ BLOB_CENTERS = ((0.0, 2.0), (-2.0, -1.0), (2.0, -1.0))
 
 
 def _check_count(value, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer; got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}; got {value}")
-    return int(value)
+    return check_count(value, name, minimum)
 
 
 def make_three_blobs(n_per_class=50, seed=0, spread=1.0):
