@@ -33,6 +33,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
 
+from ._text_cache import CACHED_METHODS, use_text_cache
+
 
 def _is_axes(artist) -> bool:
     return hasattr(artist, "viewLim")
@@ -127,6 +129,7 @@ class FigureRenderer:
     def render(self) -> None:
         """Bring the canvas up to date with the figure's artists."""
         figure = self.figure
+        use_text_cache(self.canvas.get_renderer())
         key = None if self._static_key is None else self._static_key()
         plan = self._plans.get(key)
         if plan is None:
@@ -175,7 +178,15 @@ class FigureRenderer:
         """The figure drawn in full, with no blitting, as an RGBA array (for the tests)."""
         import numpy as np
 
-        self.canvas.draw()
+        # With matplotlib's own text drawing (the class's, not the caches of ``_text_cache``),
+        # so that the tests check those caches too.
+        renderer = self.canvas.get_renderer()
+        cached = {name: renderer.__dict__.pop(name) for name in CACHED_METHODS
+                  if name in renderer.__dict__}
+        try:
+            self.canvas.draw()
+        finally:
+            renderer.__dict__.update(cached)
         picture = np.array(self.canvas.buffer_rgba())
         watched = self._watched()
         self._remember(watched, set(watched))  # every unit was drawn; the backgrounds stand
