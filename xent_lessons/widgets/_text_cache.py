@@ -21,11 +21,12 @@ Anything else (mathtext, TeX, font features or languages) is left to matplotlib.
 from __future__ import annotations
 
 import math
+import threading
 
 # Bounds on the caches (a few hundred bytes a glyph): emptied when full, which a widget
 # reaches only after thousands of different texts.
 _MAX_LAYOUTS = 20_000
-_MAX_GLYPHS = 50_000
+_MAX_GLYPHS = 20_000
 
 
 # The settings that choose a font file for a FontProperties (as matplotlib's findfont reads them).
@@ -34,6 +35,14 @@ _FONT_SETTINGS = ("font.serif", "font.sans-serif", "font.cursive", "font.fantasy
 # The methods use_text_cache sets on a renderer; full_picture in ._blit takes them off to draw
 # as matplotlib alone does.
 CACHED_METHODS = ("draw_text", "_get_font_height_metrics")
+
+
+# Shared by every widget of the process (what they hold depends on no figure): a widget's
+# first moves find the digits and letters that the widgets before it have rendered.
+_FONTS: dict = {}  # _font_key -> FT2Font
+_METRICS: dict = {}  # (_font_key, dpi) -> (ascent, descent, line gap)
+_LAYOUTS: dict = {}  # (font, size, dpi, string, flags) -> ((font, glyph, dx, dy), ...)
+_GLYPHS: dict = {}  # (font, size, dpi, glyph, flags, mode, rotation, x & 63, y & 63) -> bitmap
 
 
 def _font_key(prop) -> tuple:
@@ -64,12 +73,11 @@ def use_text_cache(renderer) -> None:
     from matplotlib.ft2font import RenderMode
 
     matplotlib_draw_text = renderer.draw_text
-    fonts: dict = {}  # _font_key -> FT2Font
-    metrics: dict = {}  # (_font_key, dpi) -> (ascent, descent, line gap)
-    layouts: dict = {}  # (font, size, dpi, string, flags) -> ((font, glyph, dx, dy), ...)
-    glyphs: dict = {}  # (font, size, dpi, glyph, flags, mode, rotation, x & 63, y & 63) -> bitmap
+    fonts, metrics, layouts, glyphs = _FONTS, _METRICS, _LAYOUTS, _GLYPHS
 
     def find_font(prop, key):
+        # One per thread, as matplotlib's get_font does: a FreeType font is not thread-safe.
+        key = (key, threading.get_ident())
         font = fonts.get(key)
         if font is None:
             font = fonts[key] = get_font(fontManager._find_fonts_by_props(prop))
