@@ -244,8 +244,11 @@ class FigureRenderer:
         # With matplotlib's own text drawing (the class's, not the caches of ``_text_cache``),
         # so that the tests check those caches too.
         renderer = self.canvas.get_renderer()
-        cached = {name: renderer.__dict__.pop(name) for name in CACHED_METHODS
-                  if name in renderer.__dict__}
+        cached = {
+            name: renderer.__dict__.pop(name)
+            for name in CACHED_METHODS
+            if name in renderer.__dict__
+        }
         try:
             self.canvas.draw()
         finally:

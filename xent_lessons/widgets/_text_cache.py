@@ -102,8 +102,11 @@ def use_text_cache(renderer) -> None:
             fontsize = prop.get_size_in_points()
             units_per_em = font.get_sfnt_table("head")["unitsPerEm"]
             scale = 1 / units_per_em * fontsize * dpi / 72
-            found = (table[ascent_key] * scale, -table[descent_key] * scale,
-                     table[linegap_key] * scale)
+            found = (
+                table[ascent_key] * scale,
+                -table[descent_key] * scale,
+                table[linegap_key] * scale,
+            )
             break
         metrics[(key, dpi)] = found
         return found
