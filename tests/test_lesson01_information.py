@@ -426,10 +426,10 @@ def test_huffman_explorer_rescales_without_redrawing_its_titles():
     own full draw (drawn without the widgets' text caches)."""
     w = xl.widgets.huffman_explorer()
     renderer = w._renderer
-    for value in (1, 20):  # the first moves may find what moves (a full draw)
-        w.controls["A"].value = value
-    for value in (17,):
-        w.controls["B"].value = value
+    for name, value in (("A", 1), ("A", 20), ("B", 3)):  # finding what moves (full draws)
+        w.controls[name].value = value
+    for name, value in (("B", 17), ("A", 7)):
+        w.controls[name].value = value
         assert renderer.last_draw == "blit"
         shown = np.asarray(w._canvas.buffer_rgba()).copy()
         assert np.array_equal(shown, renderer.full_picture())
