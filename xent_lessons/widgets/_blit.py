@@ -8,9 +8,10 @@ widget's ``update`` this module finds what moved without being told:
 1. A figure is drawn as a list of *units*, in the order matplotlib draws them: the figure's
    children by ``zorder`` (its Axes, figure texts, ...), and within each Axes its children
    by ``zorder`` (lines, patches, texts, its two axis objects, its legend, ...).
-2. A unit whose ``stale`` flag is set after ``update`` has changed; an Axes whose limits,
-   position or list of children changed must be drawn whole. What has changed once is
-   *moving* from then on.
+2. A unit whose ``stale`` flag is set after ``update`` has changed; an Axes whose position
+   or list of children changed must be drawn whole; when only its limits change, what
+   follows them (its axes, its data) has changed, not its titles and legends. What has
+   changed once is *moving* from then on. (Text is drawn from caches: ``_text_cache``.)
 3. Within an Axes, every unit drawn after its first moving one (whatever lies on top of the
    moving units, the *cover*) is redrawn with them; at the figure's level, every later unit
    whose box overlaps one redrawn before it. A full draw with all of these marked
