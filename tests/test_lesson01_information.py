@@ -418,3 +418,21 @@ def test_wrong_answers_are_caught_and_named(checker, wrong, words):
 def test_most_entropy_given_an_array_of_letters_reports_it_without_a_crash():
     result = xl.check.most_entropy(np.array(["A", "B"]))  # the value itself, not a function
     assert_fails(result, "a string was expected", "one of the letters")
+
+
+def test_huffman_explorer_rescales_without_redrawing_its_titles():
+    """Each move rescales the zoomed axes (and often the bars' axes): what follows the limits
+    is redrawn over a background that keeps the titles; the picture is still matplotlib's
+    own full draw (drawn without the widgets' text caches)."""
+    w = xl.widgets.huffman_explorer()
+    renderer = w._renderer
+    for name, value in (("A", 1), ("A", 20), ("B", 3)):  # finding what moves (full draws)
+        w.controls[name].value = value
+    for name, value in (("B", 17), ("A", 7)):
+        w.controls[name].value = value
+        assert renderer.last_draw == "blit"
+        shown = np.asarray(w._canvas.buffer_rgba()).copy()
+        assert np.array_equal(shown, renderer.full_picture())
+    plan = next(iter(renderer._plans.values()))
+    assert not any(ax in plan.draw_list for ax in w.figure.axes)  # no Axes drawn whole
+    assert not any(ax.title in plan.draw_list for ax in w.figure.axes[:1])

@@ -343,3 +343,19 @@ def test_likelihood_underflow_stops_the_product_at_zero():
 )
 def test_wrong_answers_are_caught_and_named(checker, wrong, words):
     assert_fails(getattr(xl.check, checker)(wrong), *words)
+
+
+@pytest.mark.parametrize("builder", ["kl_asymmetry", "cross_entropy_minimum"])
+def test_divergence_widgets_rescale_by_blitting_with_matplotlibs_pixels(builder):
+    """Their y-axis follows the values: a move redraws what follows the limits (not the
+    whole figure), from cached text, and shows what matplotlib's own full draw shows."""
+    w = xl.widgets.all_builders()[builder]()
+    renderer = w._renderer
+    for q in (0.05, 0.95):
+        w.controls["q"].value = q
+    for q in (0.02,):
+        w.controls["q"].value = q
+        assert renderer.last_draw == "blit"
+        shown = np.asarray(w._canvas.buffer_rgba()).copy()
+        assert np.array_equal(shown, renderer.full_picture())
+    assert "draw_text" in vars(w._canvas.get_renderer())  # the text caches are in use

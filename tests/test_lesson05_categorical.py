@@ -395,3 +395,17 @@ def test_out_of_range_message_gives_kdim_positions_and_counts_the_rest():
     with pytest.raises(ValueError) as info:
         xl.categorical_cross_entropy(np.zeros((2, 3, 4)), np.full((2, 4), 3))
     assert "target[0, 0] = 3, target[0, 1] = 3, target[0, 2] = 3 and 5 more" in str(info.value)
+
+
+def test_categorical_explorer_moves_are_blitted_with_matplotlibs_pixels():
+    """A logit's move (which may rescale the loss axis) redraws only what moved; the picture
+    is matplotlib's own full draw, made without the widgets' text caches."""
+    w = xl.widgets.categorical_ce_explorer()
+    renderer = w._renderer
+    for z in (-8.0, 8.0):
+        w.controls["z0"].value = z
+    for z in (-6.0, 7.5):
+        w.controls["z0"].value = z
+        assert renderer.last_draw == "blit"
+        shown = np.asarray(w._canvas.buffer_rgba()).copy()
+        assert np.array_equal(shown, renderer.full_picture())
