@@ -236,6 +236,7 @@ class Batch:
     notebooks: int = 0
     autograde_seconds: float = 0.0
     autograde_cpu_seconds: float = 0.0
+    steps: dict = field(default_factory=dict)  # nbgrader command -> (wall, CPU) seconds
 
 
 # The submissions are made one course directory at a time: under load, two threads building
@@ -277,6 +278,7 @@ def grade_batch(lessons, three: set, course: Path, env: dict) -> Batch:
         except AssertionError as exc:  # a lesson's failure: the others are graded all the same
             failed += f"{exc}\n"
             continue
+        batch.steps[step[0]] = (wall, cpu)
         if step[0] == "autograde":
             batch.autograde_seconds, batch.autograde_cpu_seconds = wall, cpu
     for lesson, result in batch.results.items():
@@ -344,6 +346,15 @@ def graded(request, tmp_path_factory, record_timing) -> dict[str, Graded]:
             f"with three more learners) graded in {total:.0f} s ({len(batches)} course "
             f"directories side by side); autograde {wall:.1f} s a notebook ({cpu:.1f} s of "
             "CPU, kernel included)"
+        )
+        # Where the time went, per nbgrader command (summed over the course directories).
+        steps = {}
+        for b in batches:
+            for name, (w, c) in b.steps.items():
+                steps[name] = (steps.get(name, (0, 0))[0] + w, steps.get(name, (0, 0))[1] + c)
+        record_timing(
+            "nbgrader commands (wall / CPU, summed over the course directories): "
+            + "; ".join(f"{name} {w:.0f} s / {c:.0f} s" for name, (w, c) in steps.items())
         )
     return {lesson: r for b in batches for lesson, r in b.results.items()}
 
