@@ -290,12 +290,13 @@ def test_two_learners_pull_the_course_run_a_lesson_and_merge_an_update(
         course = hub.work / "grading"
         env = isolated_jupyter_env(hub.work / "grading-jupyter")
         nbgrader_course.make_course(course, [LESSON])
-        run_nbgrader(["generate_assignment", LESSON], course, env)
+        assign_wall, assign_cpu = run_nbgrader(["generate_assignment", LESSON], course, env)
         assert len(nbgrader_course.collect(course, LESSON, homes)) == len(LEARNERS)
         wall, cpu = run_nbgrader(["autograde", LESSON], course, env)
         record_timing(
             f"teacher: collected lesson 00 from {len(LEARNERS)} homes and autograded it in "
-            f"{wall:.1f} s ({cpu:.1f} s of CPU)"
+            f"{wall:.1f} s ({cpu:.1f} s of CPU); generate_assignment {assign_wall:.1f} s "
+            f"({assign_cpu:.1f} s of CPU)"
         )
         from nbgrader.api import Gradebook
 
@@ -311,7 +312,8 @@ def test_two_learners_pull_the_course_run_a_lesson_and_merge_an_update(
         assert score["ada"]["check_normalize_weights"] == 1
         assert score["alan"]["check_normalize_weights"] == 0
         assert sum(score["alan"].values()) == 0
-        run_nbgrader(["generate_feedback", LESSON], course, env)
+        wall, cpu = run_nbgrader(["generate_feedback", LESSON], course, env)
+        record_timing(f"teacher: generate_feedback {wall:.1f} s ({cpu:.1f} s of CPU)")
         assert len(nbgrader_course.return_feedback(course, LESSON, homes)) == len(LEARNERS)
         feedback = {
             user: (homes / user / f"{COURSE}-feedback" / f"{LESSON}.html").read_text()

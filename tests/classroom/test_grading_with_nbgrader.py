@@ -27,7 +27,11 @@ same typical wrong answer (all but that exercise's).
 Every notebook nbgrader runs starts a kernel and runs a whole lesson; the nbgrader commands
 themselves take seconds to start. So the lessons are graded in two course directories (one
 gradebook each, one per core), each with one ``generate_assignment``, one ``autograde`` and
-one ``generate_feedback`` for all its lessons.
+one ``generate_feedback`` for all its lessons. A plain kernel costs about 3 s of CPU before
+the lesson's first line (ipykernel 0.6 s, ``import torch`` 2.4 s): here each kernel is
+forked from a zygote that imported them once (``_fork_kernel.py``), still one fresh kernel
+per notebook; ``XENT_GRADING_PLAIN_KERNEL=1`` grades on plain kernels instead, as the
+JupyterHub test's teacher always does.
 """
 
 from __future__ import annotations
@@ -47,6 +51,7 @@ from conftest import HERE, REPO, isolated_jupyter_env, load_tool, run_nbgrader
 
 nbgrader_api = pytest.importorskip("nbgrader.api", reason="nbgrader is not installed")
 
+from _fork_kernel import Zygote  # noqa: E402
 from _mistakes import registered_mistakes, typical_mistake  # noqa: E402
 
 import xent_lessons as xl  # noqa: E402
@@ -58,6 +63,10 @@ LESSONS = nbgrader_course.lessons()
 MIXED = "learner_mixed"
 LEARNERS = ("learner_solutions", "learner_stubs", "learner_mistake")
 WORKERS = max(1, min(2, os.cpu_count() or 1))
+# Set (to anything) to grade on plain kernels (python -m ipykernel_launcher) instead of kernels
+# forked warm from a zygote that imported torch once (_fork_kernel.py): each costs about 3 s
+# of CPU more. The JupyterHub test's teacher grades on plain kernels in any case.
+PLAIN_KERNEL = "XENT_GRADING_PLAIN_KERNEL"
 RIGHT, STUB, MISTAKE = "right", "stub", "mistake"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -236,6 +245,7 @@ class Batch:
     notebooks: int = 0
     autograde_seconds: float = 0.0
     autograde_cpu_seconds: float = 0.0
+    steps: dict = field(default_factory=dict)  # nbgrader command -> (wall, CPU) seconds
 
 
 # The submissions are made one course directory at a time: under load, two threads building
@@ -277,6 +287,7 @@ def grade_batch(lessons, three: set, course: Path, env: dict) -> Batch:
         except AssertionError as exc:  # a lesson's failure: the others are graded all the same
             failed += f"{exc}\n"
             continue
+        batch.steps[step[0]] = (wall, cpu)
         if step[0] == "autograde":
             batch.autograde_seconds, batch.autograde_cpu_seconds = wall, cpu
     for lesson, result in batch.results.items():
@@ -327,23 +338,47 @@ def graded(request, tmp_path_factory, record_timing) -> dict[str, Graded]:
     # Round robin in lesson order: the lessons' lengths vary little from one to the next.
     groups = [selected[i::WORKERS] for i in range(WORKERS) if selected[i::WORKERS]]
     started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        batches = list(
-            pool.map(
-                lambda args: grade_batch(args[1], three, root / f"course{args[0]}", shared_env),
-                enumerate(groups),
-            )
+    zygote, kernels_cpu = None, 0.0
+    if not os.environ.get(PLAIN_KERNEL):  # kernels forked warm (_fork_kernel.py)
+        zygote = Zygote(root / "kernels.sock", shared_env, root / "zygote.log")
+        record_timing(
+            f"nbgrader: the kernel zygote imported torch and listened in {zygote.start():.1f} s"
         )
+        zygote.install(root / "kernel-spec")
+        shared_env["JUPYTER_PATH"] = str(root / "kernel-spec")
+    try:
+        with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+            batches = list(
+                pool.map(
+                    lambda args: grade_batch(args[1], three, root / f"course{args[0]}", shared_env),
+                    enumerate(groups),
+                )
+            )
+    finally:
+        if zygote is not None:
+            kernels_cpu = zygote.cpu_seconds()
+            zygote.stop()
+            assert not zygote.processes(), "kernels of the grading test still alive"
     total = time.perf_counter() - started
     notebooks = sum(b.notebooks for b in batches)
     if notebooks and all(b.autograde_seconds for b in batches):
         wall = sum(b.autograde_seconds for b in batches) / notebooks
-        cpu = sum(b.autograde_cpu_seconds for b in batches) / notebooks
+        # The forked kernels are the zygote's children, not nbgrader's: their CPU is its.
+        cpu = (sum(b.autograde_cpu_seconds for b in batches) + kernels_cpu) / notebooks
         record_timing(
             f"nbgrader: {len(selected)} lessons, {notebooks} notebooks ({len(three)} lessons "
             f"with three more learners) graded in {total:.0f} s ({len(batches)} course "
             f"directories side by side); autograde {wall:.1f} s a notebook ({cpu:.1f} s of "
             "CPU, kernel included)"
+        )
+        # Where the time went, per nbgrader command (summed over the course directories).
+        steps = {}
+        for b in batches:
+            for name, (w, c) in b.steps.items():
+                steps[name] = (steps.get(name, (0, 0))[0] + w, steps.get(name, (0, 0))[1] + c)
+        record_timing(
+            "nbgrader commands (wall / CPU, summed over the course directories): "
+            + "; ".join(f"{name} {w:.0f} s / {c:.0f} s" for name, (w, c) in steps.items())
         )
     return {lesson: r for b in batches for lesson, r in b.results.items()}
 
