@@ -422,3 +422,17 @@ def test_learning_rate_accepts_a_number_in_any_numeric_type():
     for answer in (np.float32(2.0), np.array(2.0), torch.tensor(2.0, requires_grad=True)):
         assert xl.check.learning_rate(lambda answer=answer: answer).passed
     assert xl.check.learning_rate(lambda: True).status == "failed"
+
+
+def test_training_explorer_paints_the_regions_as_region_image_does():
+    """The widget's faster painter (RGBA, a colour table) shows region_image's picture."""
+    from xent_lessons.widgets.training import _RegionPainter
+
+    W = np.array([[1.0, -2.0, 0.5], [0.3, 0.2, -1.0]])
+    b = np.array([0.1, -0.2, 0.0])
+    extent = (-3.0, 3.0, -2.0, 2.0)
+    painted = _RegionPainter(extent, 300, 3)(W, b)
+    assert painted.dtype == np.float32 and painted.shape == (300, 300, 4)
+    exact = xl.plots.region_image(W, b, extent)
+    assert np.abs(painted[..., :3] - exact).max() <= 0.25 / 255  # a quarter of an 8-bit step
+    assert np.all(painted[..., 3] == 1)
