@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from ._figure_widget import FigureWidget, new_figure
 from ._frames import Values, site_grid
 
@@ -42,8 +44,12 @@ def focal_loss_explorer(gamma=2.0, alpha=0.25):
     """
     import ipywidgets as widgets
 
-    from ..focal import focal_optimal_forecast
-    from ..plots.choosing_a_loss import focal_loss_panels, focal_values, set_focal_loss_panels
+    from ..plots.choosing_a_loss import (
+        P_GRID,
+        focal_loss_panels,
+        focal_values,
+        set_focal_loss_panels,
+    )
 
     if not 0.0 <= float(gamma) <= 5.0:
         raise ValueError(f"gamma must be in [0, 5] (the slider's range); got {gamma!r}")
@@ -51,12 +57,16 @@ def focal_loss_explorer(gamma=2.0, alpha=0.25):
         raise ValueError(f"alpha must be in [0, 1] (the slider's range); got {alpha!r}")
     fig, axes = new_figure(1, 3, figsize=(9.6, 3.6))
     artists = focal_loss_panels(axes, gamma, alpha)
+    ce_easy, ce_hard = focal_values([0.9, 0.1], 0.0, 1.0)  # cross-entropy: no slider moves it
+    # The readout's two best forecasts are points of the q*(p) curve (its grid holds p = 0.1
+    # and 0.5): read off the curve, not found by a second bisection.
+    at_01, at_05 = (int(np.flatnonzero(P_GRID == p)[0]) for p in (0.1, 0.5))
 
     def update(gamma, alpha):
         set_focal_loss_panels(artists, gamma, alpha)
         easy, hard = focal_values([0.9, 0.1], gamma, alpha)
-        ce_easy, ce_hard = focal_values([0.9, 0.1], 0.0, 1.0)
-        q_01, q_05 = focal_optimal_forecast([0.1, 0.5], gamma=gamma, alpha=alpha)
+        forecast = artists["forecast"].get_ydata()
+        q_01, q_05 = forecast[at_01], forecast[at_05]
         return (
             f"γ = {gamma:.1f}, α = {alpha:.2f}   an easy positive (p_t = 0.9) costs "
             f"{easy:.2g} nats (cross-entropy: {ce_easy:.3f}, {_times(ce_easy, easy)} more)\n"

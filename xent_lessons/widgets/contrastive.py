@@ -23,7 +23,7 @@ AXIS_BOTTOM = -1.0  # a bound below it is drawn on the axis's bottom edge (the r
 _EXP_LIMIT = 700.0  # exp(700) is finite in float64; rows that would go beyond are redone
 
 
-def _bounds_at_all_batch_sizes(z, batch_sizes):
+def _bounds_at_all_batch_sizes(z, batch_sizes, overwrite=False):
     r"""``info_nce_bound`` of the consecutive batches of size ``N``, for every ``N``, from one
     ``(M, M)`` matrix ``z`` of scaled scores (a speed trick for the widget; the tests check it
     against :func:`~xent_lessons.info_nce_bound`).
@@ -34,13 +34,17 @@ def _bounds_at_all_batch_sizes(z, batch_sizes):
     whole matrix and repeated pairwise sums give every size: no ``exp`` is computed twice.
     Shifting by the diagonal keeps each sum ``>= 1``; a row with a score more than 700 above
     its diagonal (a loss of hundreds of nats) is recomputed exactly, block by block.
+    With ``overwrite=True`` the matrix ``z`` is used as working memory (its values are lost):
+    the widget passes a matrix made for the call, and every pass over the million numbers
+    then works in place instead of allocating a new 8 MB array.
     """
     m = z.shape[0]
     rows = np.arange(m)
-    diag = z[rows, rows]
-    shifted = z - diag[:, None]
+    diag = z[rows, rows]  # a copy (fancy indexing)
+    shifted = np.subtract(z, diag[:, None], out=z if overwrite else None)
     over = np.flatnonzero(shifted.max(axis=1) > _EXP_LIMIT)
-    sums = np.exp(np.minimum(shifted, _EXP_LIMIT))
+    over_rows = shifted[over]  # a copy: these rows are redone exactly below
+    sums = np.exp(np.minimum(shifted, _EXP_LIMIT, out=shifted), out=shifted)
     size, out = 1, {}
     for n in sorted(batch_sizes):
         while size < n:
@@ -49,7 +53,7 @@ def _bounds_at_all_batch_sizes(z, batch_sizes):
         row_loss = np.log(sums[rows, rows // n])
         if over.size:  # exact logsumexp for these rows, over their own batch
             start = (over // n) * n
-            block = shifted[over[:, None], start[:, None] + np.arange(n)]
+            block = np.take_along_axis(over_rows, start[:, None] + np.arange(n), axis=1)
             top = block.max(axis=1)
             row_loss[over] = top + np.log(np.exp(block - top[:, None]).sum(axis=1))
         out[n] = float(np.log(n) - row_loss.mean())
@@ -156,16 +160,25 @@ def info_nce_explorer(rho=0.99, n=128, temperature=1.0, critic="optimal", dim=4,
     def pairs(r):
         return noise_x, r * noise_x + np.sqrt(1 - r**2) * noise_y
 
-    cache = {}
+    cache, scores_cache = {}, {}  # only the last state of each: moving N alone costs nothing
+
+    def pool_scores(rho, critic):
+        """The critic's scores of the whole pool, (1024, 1024), before the temperature:
+        kept, so that moving τ alone does not score the pool again."""
+        key = (rho, critic)
+        if key not in scores_cache:
+            scores_cache.clear()
+            x, y = pairs(rho)
+            scores_cache[key] = _critic_scores(critic, x, y, rho)
+        return scores_cache[key]
 
     def estimates(rho, temperature, critic):
         """The bound at every batch size, each averaged over the pool's batches."""
         key = (rho, temperature, critic)
         if key not in cache:
-            cache.clear()  # only the last state: moving N alone then costs nothing
-            x, y = pairs(rho)
-            z = _critic_scores(critic, x, y, rho) / temperature
-            cache[key] = _bounds_at_all_batch_sizes(z, BATCH_SIZES)
+            cache.clear()
+            z = pool_scores(rho, critic) / temperature
+            cache[key] = _bounds_at_all_batch_sizes(z, BATCH_SIZES, overwrite=True)
         return cache[key]
 
     fig, (ax_c, ax_h) = new_figure(1, 2, figsize=(9.6, 4.0), width_ratios=(1.45, 1.0))
