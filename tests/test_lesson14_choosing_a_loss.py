@@ -235,6 +235,27 @@ def test_focal_loss_explorer_readout_reads_the_forecasts_off_its_curve():
         assert f"costs {easy:.2g} nats" in w.readout_text and f"costs {hard:.3g} nats" in w.readout_text
 
 
+def test_focal_loss_explorer_curves_never_reach_the_legends_drawn_under_them():
+    # The widget draws the loss and gradient panels' legends under the curves (a speed
+    # trick): the same picture only if no curve ever reaches them. The largest curve of a
+    # panel at any alpha is the unweighted one (alpha_t = 1); every slider step of gamma.
+    from xent_lessons.plots.choosing_a_loss import focal_values
+
+    w = xl.widgets.focal_loss_explorer()
+    renderer = w._canvas.get_renderer()
+    p_t = w.artists["p_t"]
+    half_line_px = 4.0 * w.figure.dpi / 72 / 2 + 3  # the widest curve, and antialiasing
+    for ax, quantity in zip(w.figure.axes[:2], ("loss", "gradient"), strict=True):
+        legend = ax.get_legend()
+        assert legend.get_zorder() < 2  # drawn under the curves
+        box = legend.get_window_extent(renderer).padded(half_line_px)
+        for gamma in np.round(np.arange(0.0, 5.01, 0.1), 1):
+            xy = ax.transData.transform(np.column_stack([p_t, focal_values(p_t, gamma, 1.0, quantity)]))
+            inside = (xy[:, 0] >= box.x0) & (xy[:, 0] <= box.x1)
+            assert inside.any()
+            assert (xy[inside, 1] < box.y0).all(), (quantity, gamma)
+
+
 def test_focal_optimal_forecast_curves_and_panels():
     ax = Figure().subplots()
     art = xl.plots.focal_optimal_forecast_curves(ax, gammas=(0.0, 2.0), n_points=11)
