@@ -320,6 +320,21 @@ def test_info_nce_explorer_moving_the_temperature_alone_gives_the_full_computati
         assert w.readout_text == fresh.readout_text
 
 
+def test_widget_critic_scores_equal_the_package_and_numpy(rng):
+    # The widget's scores are computed 64 rows at a time (one thread): the same numbers.
+    from xent_lessons.widgets.contrastive import _critic_scores
+
+    x, y = xl.correlated_gaussians(1024, 0.9, dim=4, seed=2)
+    for rho in (0.0, 0.9, 0.999):
+        np.testing.assert_allclose(_critic_scores("optimal", x, y, rho), xl.gaussian_critic(x, y, rho), rtol=1e-13, atol=1e-12)
+    np.testing.assert_allclose(_critic_scores("bilinear", x, y, 0.9), x @ y.T, rtol=1e-13, atol=1e-13)
+    xn = x / np.linalg.norm(x, axis=1, keepdims=True)
+    yn = y / np.linalg.norm(y, axis=1, keepdims=True)
+    np.testing.assert_allclose(_critic_scores("cosine", x, y, 0.9), xn @ yn.T, rtol=1e-13, atol=1e-13)
+    odd = rng.normal(size=(100, 3))  # not a multiple of the block's 64 rows
+    np.testing.assert_allclose(_critic_scores("bilinear", odd, odd[::-1], 0.5), odd @ odd[::-1].T, atol=1e-13)
+
+
 def test_info_nce_explorer_rejects_values_outside_its_sliders():
     with pytest.raises(ValueError, match="n must be one of"):
         xl.widgets.info_nce_explorer(n=100)
