@@ -294,6 +294,47 @@ def test_fast_bounds_match_the_package_also_for_rows_far_above_their_diagonal(rn
         np.testing.assert_allclose(fast, exact, rtol=1e-12, atol=1e-9)
 
 
+def test_fast_bounds_in_place_equal_the_copying_ones(rng):
+    from xent_lessons.widgets.contrastive import BATCH_SIZES, _bounds_at_all_batch_sizes
+
+    x, y = xl.correlated_gaussians(1024, 0.99, dim=4, seed=1)
+    for scores in (xl.gaussian_critic(x, y, 0.99) / 0.005, rng.normal(0, 1, (1024, 1024))):
+        copying = _bounds_at_all_batch_sizes(scores, BATCH_SIZES)
+        kept = scores.copy()
+        np.testing.assert_array_equal(_bounds_at_all_batch_sizes(scores, BATCH_SIZES), copying)
+        np.testing.assert_array_equal(scores, kept)  # without overwrite, the input is kept
+        np.testing.assert_array_equal(
+            _bounds_at_all_batch_sizes(scores.copy(), BATCH_SIZES, overwrite=True), copying
+        )
+
+
+def test_info_nce_explorer_moving_the_temperature_alone_gives_the_full_computation():
+    # The widget keeps the pool's scores while only τ moves: the curve must be what a fresh
+    # widget at the same values draws.
+    w = xl.widgets.info_nce_explorer(critic="bilinear")
+    for t in (0.05, 3.0):
+        w.controls["temperature"].value = t
+        t = w.controls["temperature"].value
+        fresh = xl.widgets.info_nce_explorer(critic="bilinear", temperature=t)
+        np.testing.assert_array_equal(w.estimates(), fresh.estimates())
+        assert w.readout_text == fresh.readout_text
+
+
+def test_widget_critic_scores_equal_the_package_and_numpy(rng):
+    # The widget's scores are computed 64 rows at a time (one thread): the same numbers.
+    from xent_lessons.widgets.contrastive import _critic_scores
+
+    x, y = xl.correlated_gaussians(1024, 0.9, dim=4, seed=2)
+    for rho in (0.0, 0.9, 0.999):
+        np.testing.assert_allclose(_critic_scores("optimal", x, y, rho), xl.gaussian_critic(x, y, rho), rtol=1e-13, atol=1e-12)
+    np.testing.assert_allclose(_critic_scores("bilinear", x, y, 0.9), x @ y.T, rtol=1e-13, atol=1e-13)
+    xn = x / np.linalg.norm(x, axis=1, keepdims=True)
+    yn = y / np.linalg.norm(y, axis=1, keepdims=True)
+    np.testing.assert_allclose(_critic_scores("cosine", x, y, 0.9), xn @ yn.T, rtol=1e-13, atol=1e-13)
+    odd = rng.normal(size=(100, 3))  # not a multiple of the block's 64 rows
+    np.testing.assert_allclose(_critic_scores("bilinear", odd, odd[::-1], 0.5), odd @ odd[::-1].T, atol=1e-13)
+
+
 def test_info_nce_explorer_rejects_values_outside_its_sliders():
     with pytest.raises(ValueError, match="n must be one of"):
         xl.widgets.info_nce_explorer(n=100)

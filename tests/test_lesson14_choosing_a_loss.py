@@ -201,6 +201,61 @@ def test_focal_curves_start_from_cross_entropy():
         xl.plots.focal_curves(ax, quantity="curvature")
 
 
+def test_private_focal_gradient_equals_the_public_one():
+    # _focal_grad_float64 (the bisection's gradient, without the checks) must be the public
+    # function's numbers, at hard and soft targets, large logits and -inf included.
+    from xent_lessons.focal import _focal_grad_float64
+
+    x = np.concatenate([np.linspace(-40, 40, 161), [-1e4, 1e4, -np.inf, 0.0]])
+    for t_value in (0.0, 1.0, 0.3):
+        t = np.full(x.shape, t_value)
+        for alpha, gamma in ((0.25, 2.0), (-1.0, 0.0), (0.7, 0.5), (1.0, 5.0)):
+            expected = xl.sigmoid_focal_loss_grad(x, t, alpha=alpha, gamma=gamma)
+            np.testing.assert_array_equal(_focal_grad_float64(x, t, alpha, gamma), expected)
+
+
+def test_focal_optimal_forecast_of_many_points_equals_each_point_alone():
+    # The bisection runs on all the points at once; each point's answer is its own.
+    p = np.linspace(0.0, 1.0, 21).reshape(3, 7)
+    for alpha, gamma in ((0.25, 2.0), (-1.0, 1.0), (0.6, 4.5)):
+        together = xl.focal_optimal_forecast(p, gamma=gamma, alpha=alpha)
+        alone = [xl.focal_optimal_forecast(float(v), gamma=gamma, alpha=alpha) for v in p.ravel()]
+        np.testing.assert_allclose(together.ravel(), alone, rtol=0, atol=1e-15)
+
+
+def test_focal_loss_explorer_readout_reads_the_forecasts_off_its_curve():
+    w = xl.widgets.focal_loss_explorer(gamma=2.0, alpha=0.25)
+    for gamma, alpha in ((3.7, 0.6), (0.4, 0.05)):
+        w.controls["gamma"].value = gamma
+        w.controls["alpha"].value = alpha
+        gamma, alpha = w.controls["gamma"].value, w.controls["alpha"].value
+        q_01, q_05 = xl.focal_optimal_forecast([0.1, 0.5], gamma=gamma, alpha=alpha)
+        assert f"q* = {q_01:.3f};" in w.readout_text and f"q* = {q_05:.3f}" in w.readout_text
+        easy, hard = xl.plots.choosing_a_loss.focal_values([0.9, 0.1], gamma, alpha)
+        assert f"costs {easy:.2g} nats" in w.readout_text and f"costs {hard:.3g} nats" in w.readout_text
+
+
+def test_focal_loss_explorer_curves_never_reach_the_legends_drawn_under_them():
+    # The widget draws the loss and gradient panels' legends under the curves (a speed
+    # trick): the same picture only if no curve ever reaches them. The largest curve of a
+    # panel at any alpha is the unweighted one (alpha_t = 1); every slider step of gamma.
+    from xent_lessons.plots.choosing_a_loss import focal_values
+
+    w = xl.widgets.focal_loss_explorer()
+    renderer = w._canvas.get_renderer()
+    p_t = w.artists["p_t"]
+    half_line_px = 4.0 * w.figure.dpi / 72 / 2 + 3  # the widest curve, and antialiasing
+    for ax, quantity in zip(w.figure.axes[:2], ("loss", "gradient"), strict=True):
+        legend = ax.get_legend()
+        assert legend.get_zorder() < 2  # drawn under the curves
+        box = legend.get_window_extent(renderer).padded(half_line_px)
+        for gamma in np.round(np.arange(0.0, 5.01, 0.1), 1):
+            xy = ax.transData.transform(np.column_stack([p_t, focal_values(p_t, gamma, 1.0, quantity)]))
+            inside = (xy[:, 0] >= box.x0) & (xy[:, 0] <= box.x1)
+            assert inside.any()
+            assert (xy[inside, 1] < box.y0).all(), (quantity, gamma)
+
+
 def test_focal_optimal_forecast_curves_and_panels():
     ax = Figure().subplots()
     art = xl.plots.focal_optimal_forecast_curves(ax, gammas=(0.0, 2.0), n_points=11)

@@ -186,6 +186,36 @@ def sigmoid_focal_loss_grad(inputs, targets, alpha=0.25, gamma=2.0, reduction="n
     return grad
 
 
+def _focal_grad_float64(x, t, alpha, gamma):
+    """:func:`sigmoid_focal_loss_grad` (``reduction="none"``) of float64 arrays that are
+    already checked: the same formulas, without the checks.
+
+    A speed trick: :func:`focal_optimal_forecast`'s bisection takes 60 gradients, and on
+    the few points of a curve the checks of the public functions took most of the time.
+    ``ce`` is :func:`~xent_lessons.losses.binary_cross_entropy_with_logits`'s formula with
+    no weights. The tests check that this equals the public function.
+    """
+    log1p_exp = np.log1p(np.exp(-np.abs(x)))
+    softplus_x = np.maximum(x, 0) + log1p_exp  # -log(1 - sigmoid(x))
+    softplus_neg_x = np.maximum(-x, 0) + log1p_exp  # -log(sigmoid(x))
+    neg_coef = 1 - t
+    with np.errstate(invalid="ignore"):  # 0 * inf at x = -inf: a term whose weight is 0
+        ce = np.where(neg_coef == 0, 0, neg_coef * softplus_x) + np.where(
+            t == 0, 0, t * softplus_neg_x
+        )
+    sig, sig_neg = _sigmoids(x)
+    w = t * sig_neg + (1 - t) * sig
+    w_gamma = w**gamma
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.where(w > 0, sig * sig_neg / np.where(w > 0, w, 1), 1.0)
+        modulating = np.where(
+            (ce == 0) | (w_gamma == 0) | (ratio == 0),
+            0,
+            gamma * ce * w_gamma * ratio * (1 - 2 * t),
+        )
+    return _alpha_t(alpha, t) * ((sig - t) * w_gamma + modulating)
+
+
 def focal_optimal_forecast(p, gamma=2.0, alpha=0.25):
     r"""The forecast :math:`q` that minimises the expected focal loss when the truth is ``p``.
 
@@ -228,12 +258,15 @@ def focal_optimal_forecast(p, gamma=2.0, alpha=0.25):
     check_in_unit_interval(p_arr, "p")
     lo = np.full(p_arr.shape, -40.0)
     hi = np.full(p_arr.shape, 40.0)
-    ones = np.ones(p_arr.shape)
+    # Both targets' gradients in one call: the first half of each batch is t = 1, the second t = 0.
+    both_targets = np.concatenate([np.ones(p_arr.size), np.zeros(p_arr.size)])
     for _ in range(60):
         mid = (lo + hi) / 2
-        slope = p_arr * sigmoid_focal_loss_grad(mid, ones, alpha, gamma) + (
-            1 - p_arr
-        ) * sigmoid_focal_loss_grad(mid, 0 * ones, alpha, gamma)
+        grad = _focal_grad_float64(np.concatenate([mid.ravel(), mid.ravel()]), both_targets,
+                                   alpha, gamma)
+        grad_positive = grad[: p_arr.size].reshape(p_arr.shape)
+        grad_negative = grad[p_arr.size :].reshape(p_arr.shape)
+        slope = p_arr * grad_positive + (1 - p_arr) * grad_negative
         lo, hi = np.where(slope < 0, mid, lo), np.where(slope < 0, hi, mid)
     x = (lo + hi) / 2
     q = np.where(p_arr == 0, 0.0, np.where(p_arr == 1, 1.0, 1 / (1 + np.exp(-x))))

@@ -201,8 +201,12 @@ def set_focal_loss_panels(artists, gamma, alpha):
     """Move the curves of :func:`focal_loss_panels` to ``gamma`` and ``alpha``."""
     p_t = artists["p_t"]
     for quantity, key in (("loss", "loss"), ("gradient", "grad")):
-        artists[f"{key}_positive"].set_ydata(focal_values(p_t, gamma, alpha, quantity))
-        artists[f"{key}_negative"].set_ydata(focal_values(p_t, gamma, 1 - alpha, quantity))
+        # A positive and a negative differ only by their weight alpha_t: one curve, scaled
+        # twice (the same numbers as focal_values(p_t, gamma, alpha_t, quantity), at half
+        # the cost).
+        unweighted = focal_values(p_t, gamma, 1.0, quantity)
+        artists[f"{key}_positive"].set_ydata(float(alpha) * unweighted)
+        artists[f"{key}_negative"].set_ydata(float(1 - alpha) * unweighted)
     artists["forecast"].set_ydata(focal_optimal_forecast(P_GRID, gamma=gamma, alpha=alpha))
 
 

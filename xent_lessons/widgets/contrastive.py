@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..contrastive import gaussian_critic, gaussian_mutual_information
+from ..contrastive import gaussian_mutual_information
 from ._figure_widget import FigureWidget, new_figure
 from ._frames import Every, Values, site_grid
 
@@ -23,7 +23,7 @@ AXIS_BOTTOM = -1.0  # a bound below it is drawn on the axis's bottom edge (the r
 _EXP_LIMIT = 700.0  # exp(700) is finite in float64; rows that would go beyond are redone
 
 
-def _bounds_at_all_batch_sizes(z, batch_sizes):
+def _bounds_at_all_batch_sizes(z, batch_sizes, overwrite=False):
     r"""``info_nce_bound`` of the consecutive batches of size ``N``, for every ``N``, from one
     ``(M, M)`` matrix ``z`` of scaled scores (a speed trick for the widget; the tests check it
     against :func:`~xent_lessons.info_nce_bound`).
@@ -34,13 +34,17 @@ def _bounds_at_all_batch_sizes(z, batch_sizes):
     whole matrix and repeated pairwise sums give every size: no ``exp`` is computed twice.
     Shifting by the diagonal keeps each sum ``>= 1``; a row with a score more than 700 above
     its diagonal (a loss of hundreds of nats) is recomputed exactly, block by block.
+    With ``overwrite=True`` the matrix ``z`` is used as working memory (its values are lost):
+    the widget passes a matrix made for the call, and every pass over the million numbers
+    then works in place instead of allocating a new 8 MB array.
     """
     m = z.shape[0]
     rows = np.arange(m)
-    diag = z[rows, rows]
-    shifted = z - diag[:, None]
+    diag = z[rows, rows]  # a copy (fancy indexing)
+    shifted = np.subtract(z, diag[:, None], out=z if overwrite else None)
     over = np.flatnonzero(shifted.max(axis=1) > _EXP_LIMIT)
-    sums = np.exp(np.minimum(shifted, _EXP_LIMIT))
+    over_rows = shifted[over]  # a copy: these rows are redone exactly below
+    sums = np.exp(np.minimum(shifted, _EXP_LIMIT, out=shifted), out=shifted)
     size, out = 1, {}
     for n in sorted(batch_sizes):
         while size < n:
@@ -49,22 +53,47 @@ def _bounds_at_all_batch_sizes(z, batch_sizes):
         row_loss = np.log(sums[rows, rows // n])
         if over.size:  # exact logsumexp for these rows, over their own batch
             start = (over // n) * n
-            block = shifted[over[:, None], start[:, None] + np.arange(n)]
+            block = np.take_along_axis(over_rows, start[:, None] + np.arange(n), axis=1)
             top = block.max(axis=1)
             row_loss[over] = top + np.log(np.exp(block - top[:, None]).sum(axis=1))
         out[n] = float(np.log(n) - row_loss.mean())
     return np.array([out[n] for n in batch_sizes])
 
 
+_ROWS_PER_PRODUCT = 64  # OpenBLAS multiplies a product this small on one thread
+
+
+def _pairwise_dots(x, y):
+    """``x @ y.T`` for ``x``, ``y`` of shape (N, d): the same numbers, computed 64 rows at a
+    time (a speed trick). OpenBLAS splits a whole (1024, 4) @ (4, 1024) product over every
+    core, and its threads then spin, waiting for more work: on the widget's small product
+    that cost several times the product itself in CPU time. Each block of 64 rows is below
+    its threshold for threads."""
+    out = np.empty((x.shape[0], y.shape[0]))
+    for start in range(0, x.shape[0], _ROWS_PER_PRODUCT):
+        stop = start + _ROWS_PER_PRODUCT
+        np.dot(x[start:stop], y.T, out=out[start:stop])
+    return out
+
+
 def _critic_scores(name, x, y, rho):
-    """Scores of every pairing: x, y of shape (..., N, d) -> (..., N, N)."""
+    """Scores of every pairing: x, y of shape (N, d) -> (N, N).
+
+    ``"optimal"`` is :func:`~xent_lessons.gaussian_critic`'s formula, with its product
+    computed by :func:`_pairwise_dots` (the tests check both give the same scores).
+    """
     if name == "optimal":
-        return gaussian_critic(x, y, rho)
+        s2 = 1 - rho**2
+        scores = _pairwise_dots(x, y)
+        scores *= rho / s2
+        scores += (0.5 - 0.5 / s2) * (y * y).sum(axis=-1)[None, :]
+        scores += (-0.5 * rho**2 / s2) * (x * x).sum(axis=-1)[:, None] - 0.5 * x.shape[1] * np.log(s2)
+        return scores
     if name == "bilinear":
-        return x @ np.swapaxes(y, -1, -2)
+        return _pairwise_dots(x, y)
     xn = x / np.linalg.norm(x, axis=-1, keepdims=True)
     yn = y / np.linalg.norm(y, axis=-1, keepdims=True)
-    return xn @ np.swapaxes(yn, -1, -2)
+    return _pairwise_dots(xn, yn)
 
 
 def _rows_of_scores(name, x_rows, y, rho):
@@ -156,16 +185,25 @@ def info_nce_explorer(rho=0.99, n=128, temperature=1.0, critic="optimal", dim=4,
     def pairs(r):
         return noise_x, r * noise_x + np.sqrt(1 - r**2) * noise_y
 
-    cache = {}
+    cache, scores_cache = {}, {}  # only the last state of each: moving N alone costs nothing
+
+    def pool_scores(rho, critic):
+        """The critic's scores of the whole pool, (1024, 1024), before the temperature:
+        kept, so that moving τ alone does not score the pool again."""
+        key = (rho, critic)
+        if key not in scores_cache:
+            scores_cache.clear()
+            x, y = pairs(rho)
+            scores_cache[key] = _critic_scores(critic, x, y, rho)
+        return scores_cache[key]
 
     def estimates(rho, temperature, critic):
         """The bound at every batch size, each averaged over the pool's batches."""
         key = (rho, temperature, critic)
         if key not in cache:
-            cache.clear()  # only the last state: moving N alone then costs nothing
-            x, y = pairs(rho)
-            z = _critic_scores(critic, x, y, rho) / temperature
-            cache[key] = _bounds_at_all_batch_sizes(z, BATCH_SIZES)
+            cache.clear()
+            z = pool_scores(rho, critic) / temperature
+            cache[key] = _bounds_at_all_batch_sizes(z, BATCH_SIZES, overwrite=True)
         return cache[key]
 
     fig, (ax_c, ax_h) = new_figure(1, 2, figsize=(9.6, 4.0), width_ratios=(1.45, 1.0))
@@ -182,6 +220,10 @@ def info_nce_explorer(rho=0.99, n=128, temperature=1.0, critic="optimal", dim=4,
         ax_h, np.zeros((SHOWN, SHOWN)), annotate=False, colorbar=False,
         title="batch 0: softmax(S / τ), first 8 rows",
     )
+    # A speed trick with the same pixels: the heatmap has no grid and its ticks point out of
+    # it, so its axes (tick labels 0-7) drawn under the cells look the same, and stay in the
+    # blitted background instead of being drawn again on every move.
+    ax_h.set_axisbelow(True)
     diagonal_texts = [
         ax_h.text(i + 0.5, i + 0.5, "", ha="center", va="center", fontsize=7)
         for i in range(SHOWN)
