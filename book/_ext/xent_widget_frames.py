@@ -253,7 +253,7 @@ def _run_worker(command: str, spec: dict, work: Path, name: str) -> str | None:
     return None
 
 
-def _cpu_summary(work: Path, tasks: int, folders: list[Path]) -> str:
+def _cpu_summary(work: Path, tasks: int, folders: list[Path], since: float) -> str:
     """Where the frames' CPU time went: the workers, their kernels, drawing and PNGs."""
     spent = {"render": [0.0, 0.0], "kernel": [0.0, 0.0]}
     for k in range(tasks):
@@ -266,7 +266,7 @@ def _cpu_summary(work: Path, tasks: int, folders: list[Path]) -> str:
     parts = {"frames": 0, "draw": 0.0, "encode": 0.0}
     for folder in set(folders):
         timing = folder / "cpu.json"
-        if timing.is_file() and timing.stat().st_mtime >= work.stat().st_mtime:
+        if timing.is_file() and timing.stat().st_mtime >= since:  # rendered by this build
             for key, value in json.loads(timing.read_text()).items():
                 parts[key] = parts.get(key, 0) + value
     total = sum(map(sum, spent.values()))
@@ -312,7 +312,7 @@ def make_frames(notebooks: list[Path], cache: Path, workers: int | None = None) 
     renders = [("render", {"jobs": stateless})] * min(workers, len(stateless))
     tasks = renders[:1] + tasks + renders[1:]
     if tasks:
-        started = time.monotonic()
+        started, since = time.monotonic(), time.time()
         print(
             f"widget frames: rendering {len(stateless)} widgets in {min(workers, len(tasks))} "
             f"workers and {sum(map(len, kernel_jobs.values()))} after their notebook's cells "
@@ -331,7 +331,9 @@ def make_frames(notebooks: list[Path], cache: Path, workers: int | None = None) 
                 print(f"widget frames: a {command} worker failed:\n{problem}", file=sys.stderr)
         print(
             f"widget frames: done in {time.monotonic() - started:.1f} s; "
-            + _cpu_summary(work, len(tasks), [f for found in folders.values() for f in found]),
+            + _cpu_summary(
+                work, len(tasks), [f for found in folders.values() for f in found], since
+            ),
             flush=True,
         )
     result = {}
