@@ -45,25 +45,39 @@ TIMER = """() => {
       if (entry.name === 'keydown') window.__xentEvents.push(entry.duration);
     }
   }).observe({type: 'event', durationThreshold: 16, buffered: false});
+  window.__xentParts = [];
+  let handlerStart = null;
   document.addEventListener('keydown', event => { pressed = event.timeStamp; }, true);
+  // Capturing on the document: before the control's own handler.
+  document.addEventListener('input', () => { handlerStart = performance.now(); }, true);
   // Bubbling on the document: after the control's own handler has put the new picture in.
   document.addEventListener('input', event => {
     const root = event.target.closest && event.target.closest('.xent-frames');
     if (!root || pressed === null) return;
     const start = pressed;
     pressed = null;
+    const handlerEnd = performance.now();
     const img = root.querySelector('.xent-frames-picture');
     // The frame's callbacks, then its style, layout and paint, then this message: the
     // time at which the frame that shows the picture has been painted on the main thread.
     // (rAF's own time stamp is the frame's start, which can precede the key press.)
-    const painted = () => requestAnimationFrame(() => {
+    const painted = ready => requestAnimationFrame(() => {
+      const frame = performance.now();
       const channel = new MessageChannel();
-      channel.port1.onmessage = () => window.__xentTimes.push(performance.now() - start);
+      channel.port1.onmessage = () => {
+        const end = performance.now();
+        window.__xentTimes.push(end - start);
+        // Where the time went: press to the page's handler (the input's delay), the
+        // handler, from it to the frame's callbacks (waiting for a frame, or for a decode),
+        // the frame's own work (style, layout, paint), and whether it was decoded ahead.
+        window.__xentParts.push([handlerStart - start, handlerEnd - handlerStart,
+                                 frame - handlerEnd, end - frame, ready ? 1 : 0]);
+      };
       channel.port2.postMessage(null);
     });
     // A picture decoded ahead is painted in the next frame; any other once decode() is done.
-    if (img.xentDecoded && img.complete) painted();
-    else img.decode().then(painted, painted);
+    if (img.xentDecoded && img.complete) painted(true);
+    else img.decode().then(() => painted(false), () => painted(false));
   });
 }"""
 
@@ -127,7 +141,7 @@ def run_section(options) -> Table:
             f"≤ {PAINT_TARGET_MS:.0f} ms",
         ],
     )
-    everything, events_all = [], []
+    everything, events_all, parts = [], [], []
     with open_browser() as browser:
         context = browser.new_context(
             device_scale_factor=2, viewport={"width": 1366, "height": 900}
@@ -167,6 +181,7 @@ def run_section(options) -> Table:
                     )
                     page.wait_for_timeout(50)
                 times = page.evaluate(f"() => window.__xentTimes.slice({start})")
+                parts += page.evaluate(f"() => window.__xentParts.slice({start})")
                 events = page.evaluate(f"() => window.__xentEvents.slice({events_start})")
                 everything += times
                 events_all += events
@@ -203,6 +218,15 @@ def run_section(options) -> Table:
         f"{largest:.2f} MB (target ≤ {WIDGET_BUDGET_MB:.0f} MB: "
         f"{'met' if largest <= WIDGET_BUDGET_MB else 'NOT met'})."
     )
+    if parts:
+        medians = [statistics.median(p[k] for p in parts) for k in range(4)]
+        table.notes.append(
+            "Where a press's time goes, medians (ms): press to the page's input handler "
+            f"{medians[0]:.1f}, the handler {medians[1]:.1f}, then to the frame's "
+            f"callbacks (waiting for the next frame) {medians[2]:.1f}, the frame's style, "
+            f"layout and paint {medians[3]:.1f}; {sum(p[4] for p in parts)} of {len(parts)} "
+            "pictures had been decoded ahead."
+        )
     table.notes.append(
         "Event timing lists only presses slower than 16 ms (Chromium reports none faster); "
         "'< 16' means none was."

@@ -49,6 +49,15 @@ MATHJAX_PARTS = ("tex-svg.js", "input/tex/extensions", "output/svg", "ui", "a11y
 BINDER_LINK = re.compile(r"mybinder\.org/v2/gh/([\w.-]+/[\w.-]+)/")
 
 
+def cpu_seconds() -> float:
+    """CPU seconds (user + system) of this process and of the children it has waited for."""
+    import resource
+
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def repository(readme: Path = ROOT / "README.md") -> str:
     """OWNER/REPO of the README's Binder link (where the launch buttons point)."""
     found = BINDER_LINK.search(readme.read_text(encoding="utf-8"))
@@ -117,7 +126,9 @@ def build(
 ) -> list[Path]:
     """Build the site into ``out``; returns the HTML page of every notebook."""
     src = work / "source"
+    wall, cpu = time.monotonic(), cpu_seconds()
     notebook_files = lay_out_source(src, notebooks, solutions)
+    laid_out = (time.monotonic() - wall, cpu_seconds() - cpu)
     env = dict(os.environ, XENT_REPOSITORY=binder or repository())
     # -j auto: the pages are read and written in one process per core (the extensions are
     # parallel-safe); the widgets' frames are rendered before that, also on every core.
@@ -129,7 +140,14 @@ def build(
     # the finished site is then moved to ``out``.
     html = work / "html"
     shutil.rmtree(html, ignore_errors=True)
+    wall, cpu = time.monotonic(), cpu_seconds()
     subprocess.run([*command, str(src), str(html)], env=env, check=True)
+    print(
+        f"site build: source laid out (MathJax from npm) in {laid_out[0]:.1f} s, "
+        f"CPU {laid_out[1]:.1f} s; Sphinx (the widgets' frames included) in "
+        f"{time.monotonic() - wall:.1f} s, CPU {cpu_seconds() - cpu:.1f} s",
+        flush=True,
+    )
     shutil.rmtree(out, ignore_errors=True)
     out.parent.mkdir(parents=True, exist_ok=True)
     shutil.move(html, out)
@@ -143,16 +161,25 @@ def main(argv=None) -> int:
     parser.add_argument("--binder", metavar="OWNER/REPO", help="the launch buttons' repository")
     parser.add_argument("--no-check", action="store_true", help="skip the check in Chromium")
     args = parser.parse_args(argv)
-    start = time.monotonic()
+    start, cpu = time.monotonic(), cpu_seconds()
     binder = args.binder or repository()
     pages = build(args.out, solutions=not args.no_solutions, binder=binder)
     seconds = time.monotonic() - start
-    print(f"built {len(pages)} lesson pages in {args.out} in {seconds:.1f} s")
+    print(
+        f"built {len(pages)} lesson pages in {args.out} in {seconds:.1f} s "
+        f"(CPU {cpu_seconds() - cpu:.1f} s)"
+    )
     if args.no_check:
         return 0
     from site_check import check_site_or_explain
 
-    return check_site_or_explain(args.out, pages, launch=binder != "OWNER/REPO")
+    start, cpu = time.monotonic(), cpu_seconds()
+    status = check_site_or_explain(args.out, pages, launch=binder != "OWNER/REPO")
+    print(
+        f"site check in Chromium: {time.monotonic() - start:.1f} s, "
+        f"CPU {cpu_seconds() - cpu:.1f} s (Chromium's own CPU is not counted)"
+    )
+    return status
 
 
 if __name__ == "__main__":

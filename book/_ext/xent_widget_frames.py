@@ -219,7 +219,21 @@ def _worker(argv: list[str]) -> int:
         render_in_kernel(Path(spec["notebook"]), spec["jobs"])
     else:
         raise SystemExit(f"unknown command {command!r}")
+    # This worker's CPU seconds and its kernel's (for the build's summary).
+    Path(argv[1]).with_suffix(".cpu").write_text(json.dumps(_cpu_seconds()))
     return 0
+
+
+def _cpu_seconds() -> dict:
+    """CPU seconds (user + system) of this process and of its children that have ended."""
+    import resource
+
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {
+        "self": own.ru_utime + own.ru_stime,
+        "children": children.ru_utime + children.ru_stime,
+    }
 
 
 def _run_worker(command: str, spec: dict, work: Path, name: str) -> str | None:
@@ -237,6 +251,31 @@ def _run_worker(command: str, spec: dict, work: Path, name: str) -> str | None:
     if done.returncode != 0:
         return (done.stderr or done.stdout).strip()[-3000:] or f"exit status {done.returncode}"
     return None
+
+
+def _cpu_summary(work: Path, tasks: int, folders: list[Path], since: float) -> str:
+    """Where the frames' CPU time went: the workers, their kernels, drawing and PNGs."""
+    spent = {"render": [0.0, 0.0], "kernel": [0.0, 0.0]}
+    for k in range(tasks):
+        path = work / f"task{k}.cpu"
+        command = json.loads((work / f"task{k}.json").read_text()).get("notebook")
+        if path.is_file():
+            cpu = json.loads(path.read_text())
+            spent["kernel" if command else "render"][0] += cpu["self"]
+            spent["kernel" if command else "render"][1] += cpu["children"]
+    parts = {"frames": 0, "draw": 0.0, "encode": 0.0}
+    for folder in set(folders):
+        timing = folder / "cpu.json"
+        if timing.is_file() and timing.stat().st_mtime >= since:  # rendered by this build
+            for key, value in json.loads(timing.read_text()).items():
+                parts[key] = parts.get(key, 0) + value
+    total = sum(map(sum, spent.values()))
+    return (
+        f"CPU {total:.1f} s (render workers {sum(spent['render']):.1f} s; kernel workers "
+        f"{spent['kernel'][0]:.1f} s and their kernels {spent['kernel'][1]:.1f} s); "
+        f"{parts['frames']} frames: the widgets' updates and drawing {parts['draw']:.1f} s, "
+        f"the PNGs {parts['encode']:.1f} s"
+    )
 
 
 def make_frames(notebooks: list[Path], cache: Path, workers: int | None = None) -> dict:
@@ -273,7 +312,7 @@ def make_frames(notebooks: list[Path], cache: Path, workers: int | None = None) 
     renders = [("render", {"jobs": stateless})] * min(workers, len(stateless))
     tasks = renders[:1] + tasks + renders[1:]
     if tasks:
-        started = time.monotonic()
+        started, since = time.monotonic(), time.time()
         print(
             f"widget frames: rendering {len(stateless)} widgets in {min(workers, len(tasks))} "
             f"workers and {sum(map(len, kernel_jobs.values()))} after their notebook's cells "
@@ -290,7 +329,13 @@ def make_frames(notebooks: list[Path], cache: Path, workers: int | None = None) 
         for command, problem in results:
             if problem:
                 print(f"widget frames: a {command} worker failed:\n{problem}", file=sys.stderr)
-        print(f"widget frames: done in {time.monotonic() - started:.1f} s", flush=True)
+        print(
+            f"widget frames: done in {time.monotonic() - started:.1f} s; "
+            + _cpu_summary(
+                work, len(tasks), [f for found in folders.values() for f in found], since
+            ),
+            flush=True,
+        )
     result = {}
     for notebook, found in folders.items():
         result[notebook] = [f if (f / "manifest.json").is_file() else None for f in found]

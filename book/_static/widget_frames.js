@@ -105,29 +105,51 @@
       decodeNeighbours();
     }
 
-    // Show `file`: the element decoded ahead when there is one (swapped in, the shown one
-    // kept for the way back), else the shown element's src changed.
+    // Show `file`. The shown <img> stays in the page and only its src changes: when the
+    // picture was decoded ahead, its image is in the memory cache and its bitmap decoded, so
+    // the element is complete at once and the next frame paints it (no DOM change, no
+    // decode); otherwise it is marked not decoded until its decode() resolves.
+    var shownToken = 0;
     function showPicture(file) {
       var shownFile = root.getAttribute("data-frame");
       if (file === shownFile) { return; }
       var ready = decoded.get(file);
-      if (ready && ready.xentDecoded) {
-        decoded.delete(file);
-        ready.alt = picture.alt;
-        picture.replaceWith(ready);
-        if (shownFile && picture.xentDecoded !== false) {
-          picture.xentDecoded = true;
-          remember(shownFile, picture);
-        }
-        picture = ready;
+      var token = ++shownToken;
+      picture.setAttribute("src", base + file);
+      if (ready && ready.xentDecoded && picture.complete) {
+        picture.xentDecoded = true;
       } else {
         picture.xentDecoded = false;
-        picture.setAttribute("src", base + file);
         if (picture.decode) {
           var img = picture;
-          img.decode().then(function () { img.xentDecoded = true; }, function () {});
+          img.decode().then(function () {
+            if (token === shownToken) { img.xentDecoded = true; }
+          }, function () {});
         }
       }
+    }
+
+    // The readout keeps the height of its longest text, so that a new one never moves the
+    // page below it (no reflow, nothing below repainted).
+    function reserveReadoutLines() {
+      var lines = 1;
+      data.readouts.forEach(function (text) {
+        lines = Math.max(lines, text.split("\n").length);
+      });
+      readout.style.minHeight = "calc(" + lines + " * 1lh)";
+    }
+
+    var neighboursPending = false;
+    function decodeNeighboursSoon() {
+      // After the frame that paints the new picture (none of this work is in its way).
+      if (neighboursPending) { return; }
+      neighboursPending = true;
+      requestAnimationFrame(function () {
+        setTimeout(function () {
+          neighboursPending = false;
+          decodeNeighbours();
+        }, 0);
+      });
     }
 
     function show() {
@@ -138,7 +160,7 @@
       readout.textContent = data.readouts[flat];
       root.setAttribute("data-frame", file);
       root.setAttribute("data-point", point.join(","));
-      decodeNeighbours();
+      decodeNeighboursSoon();
     }
 
     root.querySelectorAll("[data-axis]").forEach(function (control) {
@@ -176,6 +198,7 @@
     } else {
       fetchAll();
     }
+    reserveReadoutLines();
     root.setAttribute("data-point", point.join(","));
     root.setAttribute("data-frame", data.files[flatIndex(point)]);
     root.classList.add("xent-frames-ready");
