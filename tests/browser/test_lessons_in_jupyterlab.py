@@ -98,7 +98,9 @@ def lab(served, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def latencies():
-    """Slider-to-picture times of every widget, written out when the module is done."""
+    """Slider-to-picture times of every widget, written out when the module is done (an
+    earlier run's file removed first: the summary line reads this run's only)."""
+    LATENCY_FILE.unlink(missing_ok=True)
     found: dict[str, list[float]] = {}
     yield found
     if found:
