@@ -149,6 +149,7 @@ class PageReport:
     facts: dict = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)  # requests that would leave the site
+    axe: dict | None = None  # axe-core's violations by colour mode, if asked for (axe_audit's)
 
 
 def offline_context(browser, viewport=None):
@@ -187,14 +188,20 @@ def check_page(
     order: list[Path],
     shots: Path | None = None,
     launch: bool = True,
+    axe_modes: tuple[str, ...] = (),
 ) -> PageReport:
     """Check one page; ``notebook`` is the page's source (None for the index), ``order`` every
     page in reading order (the sidebar's); ``launch``: the page has a "launch on Binder" link
-    (the site has a public repository), else it has none."""
+    (the site has a public repository), else it has none. ``axe_modes``: audit the page with
+    axe-core in these colour modes too (``report.axe``), in the same load of the page, opened
+    in the first of them, once its facts and screenshots are taken: what ``axe_audit`` finds
+    on a page of its own, for one load and one typesetting instead of two."""
     report = PageReport(page=str(html.relative_to(site)))
     page = context.new_page()
     before = len(context.refused)
     try:
+        if axe_modes:
+            page.add_init_script(MODE.format(axe_modes[0]))
         page.goto(html.resolve().as_uri(), wait_until="load")
         facts = page.evaluate(PAGE_FACTS)
         if shots is not None:
@@ -205,6 +212,9 @@ def check_page(
             if widget.count():
                 widget.scroll_into_view_if_needed()
                 page.screenshot(path=str(shots / f"{name}-widget.png"))
+        if axe_modes:
+            page.evaluate("() => window.scrollTo(0, 0)")  # where a page of its own starts
+            report.axe = _axe_modes(page, axe_modes)
     finally:
         page.close()
     report.facts = facts
@@ -315,8 +325,13 @@ def axe_script() -> Path:
     return pinned()
 
 
+# Every rule of the tags runs on the whole page; resultTypes only spares axe the details (a
+# unique selector for every node) of the passes and the incomplete results, which are not
+# read: the violations come in full (axe-core's documented way to make a run faster).
 AXE_RUN = """async tags => {
-    const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
+    const result = await axe.run(document, {
+        runOnly: {type: 'tag', values: tags}, resultTypes: ['violations'],
+    });
     return result.violations.map(v => ({
         id: v.id, impact: v.impact, nodes: v.nodes.length,
         targets: v.nodes.slice(0, 3).map(n => n.target.join(' ')),
@@ -331,30 +346,36 @@ def axe_audit(context, url: str, modes=("light", "dark")) -> dict[str, list[dict
     (``{"light": [{"id", "impact", "nodes", "targets"}], "dark": [...]}``), after MathJax has
     typeset the page. The page is loaded once, in the first mode; the theme's switch to the
     other is what its dark-mode button does (``data-theme`` on the root element)."""
-    found = {}
     page = context.new_page()
     try:
         page.add_init_script(MODE.format(modes[0]))
         page.goto(url, wait_until="load")
-        page.evaluate(
-            "async () => { if (window.MathJax && MathJax.startup && MathJax.startup.promise)"
-            " { await MathJax.startup.promise; } }"
-        )
-        page.add_style_tag(content=NO_TRANSITIONS)
-        page.add_script_tag(path=str(axe_script()))
-        for mode in modes:
-            page.evaluate(
-                "m => { document.documentElement.dataset.theme = m;"
-                " document.documentElement.dataset.mode = m; }",
-                mode,
-            )
-            page.wait_for_timeout(50)
-            shown = page.evaluate("document.documentElement.dataset.theme")
-            if shown != mode:
-                raise RuntimeError(f"the page is in {shown} mode, not {mode}")
-            found[mode] = page.evaluate(AXE_RUN, AXE_TAGS)
+        return _axe_modes(page, modes)
     finally:
         page.close()
+
+
+def _axe_modes(page, modes) -> dict[str, list[dict]]:
+    """axe-core's violations of the open page (loaded in ``modes[0]``) in each mode, once
+    MathJax has typeset it."""
+    found = {}
+    page.evaluate(
+        "async () => { if (window.MathJax && MathJax.startup && MathJax.startup.promise)"
+        " { await MathJax.startup.promise; } }"
+    )
+    page.add_style_tag(content=NO_TRANSITIONS)
+    page.add_script_tag(path=str(axe_script()))
+    for mode in modes:
+        page.evaluate(
+            "m => { document.documentElement.dataset.theme = m;"
+            " document.documentElement.dataset.mode = m; }",
+            mode,
+        )
+        page.wait_for_timeout(50)
+        shown = page.evaluate("document.documentElement.dataset.theme")
+        if shown != mode:
+            raise RuntimeError(f"the page is in {shown} mode, not {mode}")
+        found[mode] = page.evaluate(AXE_RUN, AXE_TAGS)
     return found
 
 
@@ -379,6 +400,27 @@ MENU_STATE = """selector => {
 }"""
 
 
+# After a click on a toggle: the drawer or the sidebar has changed from ``before`` (or the
+# dialog has closed, for Escape) and no transition is still running, so what is read is
+# where the theme's transition ends.
+MENU_SETTLED = (
+    "([selector, before]) => { const now = (" + MENU_STATE + ")(selector);"
+    " return (now.dialog !== before.dialog || now.sidebar !== before.sidebar)"
+    " && document.getAnimations().every(a => a.playState !== 'running'); }"
+)
+
+
+def _menu_after(page, selector: str, before: dict, timeout_ms: int = 2000) -> dict:
+    """The menu's state once a click (or Escape) has changed it and its transition has
+    ended; if nothing changes within ``timeout_ms``, the state as it is then."""
+    try:
+        page.wait_for_function(MENU_SETTLED, arg=[selector, before], timeout=timeout_ms)
+    except Exception as error:  # nothing changed: the caller says so
+        if "Timeout" not in type(error).__name__:
+            raise
+    return page.evaluate(MENU_STATE, selector)
+
+
 def check_menus(browser, url: str, width: int, height: int = 844) -> list[str]:
     """Click every visible sidebar toggle at ``width`` px: each must open its drawer (a dialog
     on a small screen; on a wide one, the sidebar shown if it was hidden, and hidden again by a
@@ -396,21 +438,18 @@ def check_menus(browser, url: str, width: int, height: int = 844) -> list[str]:
                     toggle = toggles.nth(index)
                     before = page.evaluate(MENU_STATE, selector)
                     toggle.click()
-                    page.wait_for_timeout(600)  # the sidebar's transition
-                    after = page.evaluate(MENU_STATE, selector)
+                    after = _menu_after(page, selector, before)  # the sidebar's transition
                     name = f"{selector} #{index} at {width} px"
                     if after["dialog"]:
                         if after["dialog_links"] == 0:
                             problems.append(f"{name}: the drawer opened with no links")
                         page.keyboard.press("Escape")
-                        page.wait_for_timeout(300)
-                        if page.evaluate(MENU_STATE, selector)["dialog"]:
+                        if _menu_after(page, selector, after, 1000)["dialog"]:
                             problems.append(f"{name}: Escape does not close the drawer")
                     elif after["sidebar"] != before["sidebar"]:
                         if not after["sidebar"]:  # it was open: a second click opens it again
                             toggle.click()
-                            page.wait_for_timeout(600)
-                            after = page.evaluate(MENU_STATE, selector)
+                            after = _menu_after(page, selector, after)
                         if not after["sidebar"] or after["sidebar_links"] == 0:
                             problems.append(f"{name}: the sidebar did not open again")
                     else:
@@ -453,12 +492,13 @@ def search_results(context, site: Path, term: str) -> list[dict]:
         page.goto(
             (site / "search.html").resolve().as_uri() + f"?q={quote(term)}", wait_until="load"
         )
+        # Sphinx's search writes its summary ("Search finished, found ...") once the last
+        # result is in the list; then MathJax.
         page.wait_for_function(
-            "() => document.querySelector('#search-results p.search-summary') !== null"
-            " || document.querySelectorAll('#search-results ul.search > li').length > 0",
+            "() => { const s = document.querySelector('#search-results p.search-summary');"
+            " return s !== null && s.textContent.trim() !== ''; }",
             timeout=20_000,
         )
-        page.wait_for_timeout(1500)  # the rest of the list, then MathJax
         page.evaluate(
             "async () => { if (window.MathJax && MathJax.typesetPromise) {"
             " await MathJax.startup.promise; await MathJax.typesetPromise(); } }"
@@ -501,10 +541,29 @@ def tabs_to(context, url: str, selector: str = "a.right-next", limit: int = 600)
             "async () => { if (window.MathJax && MathJax.startup && MathJax.startup.promise)"
             " { await MathJax.startup.promise; } }"
         )
-        for count in range(1, limit + 1):
-            page.keyboard.press("Tab")
-            if page.evaluate("s => document.activeElement.matches(s)", selector):
-                return count
+        # The page counts the presses of Tab and notes the count when focus first reaches
+        # ``selector``: the presses go in batches, with one look at the page after each.
+        page.evaluate(
+            """s => {
+                const seen = {presses: 0, reached: null};
+                window.__tabsTo = seen;
+                window.addEventListener('keydown', e => {
+                    if (e.key === 'Tab') seen.presses += 1;
+                }, true);
+                document.addEventListener('focusin', e => {
+                    if (seen.reached === null && e.target.matches(s)) seen.reached = seen.presses;
+                }, true);
+            }""",
+            selector,
+        )
+        pressed = 0
+        while pressed < limit:
+            for _ in range(min(10, limit - pressed)):
+                page.keyboard.press("Tab")
+                pressed += 1
+            reached = page.evaluate("() => window.__tabsTo.reached")
+            if reached is not None:
+                return reached
     finally:
         page.close()
     return None

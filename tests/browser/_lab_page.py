@@ -276,7 +276,7 @@ def wait_for_save(lab, path, notebook_path: str, saves_before: int, timeout: flo
     backup = path.with_name(".~" + path.name)
     last = None
     while time.monotonic() < deadline:
-        time.sleep(0.5)
+        time.sleep(0.2)
         if backup.exists():
             continue
         try:

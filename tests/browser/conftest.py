@@ -18,6 +18,7 @@ import fcntl
 import json
 import os
 import statistics
+import time
 from pathlib import Path
 
 import pytest
@@ -67,16 +68,23 @@ def site(tmp_path_factory):
     return work / "site", [Path(page) for page in json.loads(listing.read_text())]
 
 
-def pytest_sessionstart(session):
-    if session.config.getoption("markexpr", "") != "site_lane":
-        LATENCY_FILE.unlink(missing_ok=True)
+LAB_ITEMS = pytest.StashKey[float | None]()
+
+
+def pytest_collection_finish(session):
+    """When this run, if it has JupyterLab tests, started them: only then is their summary
+    line printed, from the latency file written since (by test_lessons_in_jupyterlab's
+    ``latencies``, which removes an earlier run's first)."""
+    lab = any(item.get_closest_marker("jupyterlab_lane") for item in session.items)
+    session.config.stash[LAB_ITEMS] = time.time() if lab else None
 
 
 def pytest_terminal_summary(terminalreporter):
-    if terminalreporter.config.getoption("markexpr", "") == "site_lane":
-        return  # the JupyterLab lane's figure, printed there
-    if not LATENCY_FILE.is_file():
-        return
+    started = terminalreporter.config.stash.get(LAB_ITEMS, None)
+    if started is None:
+        return  # no JupyterLab test in this run: the figure is the JupyterLab lane's
+    if not LATENCY_FILE.is_file() or LATENCY_FILE.stat().st_mtime < started:
+        return  # not written by this run (its lessons' test did not run)
     found = json.loads(LATENCY_FILE.read_text())
     times = [t for lesson in found.values() for t in lesson]
     if not times:

@@ -25,7 +25,9 @@ is off, so a save leaves the widget state in the file as it was. For each learne
    which are new in every kernel.
 
 One JupyterLab server and one Chromium serve the module; each notebook gets a fresh page,
-and its kernel is shut down after it. Screenshots go to ``screenshots/browser/<notebook>/``.
+and its kernel is shut down after it. Screenshots go to ``screenshots/browser/<notebook>/``:
+the whole window at one pixel per CSS pixel (a picture for people, five times cheaper than
+at 2x), each widget and its picture before and after a move at 2x (those are compared).
 Set XENT_BROWSER_NOTEBOOKS to test the notebooks of another folder.
 """
 
@@ -98,7 +100,9 @@ def lab(served, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def latencies():
-    """Slider-to-picture times of every widget, written out when the module is done."""
+    """Slider-to-picture times of every widget, written out when the module is done (an
+    earlier run's file removed first: the summary line reads this run's only)."""
+    LATENCY_FILE.unlink(missing_ok=True)
     found: dict[str, list[float]] = {}
     yield found
     if found:
@@ -195,12 +199,12 @@ def test_lesson_opens_unchanged_runs_and_its_widgets_work(notebook, lab, served,
 
     # 1. As the learner first sees it: no errors, no broken widgets, nothing changed.
     original = open_unchanged(page, lab, served, notebook, len(runnable))
-    page.screenshot(path=str(shots / "opened.png"))
+    page.screenshot(path=str(shots / "opened.png"), scale="css")
     assert errors_in(cell_states(page), may_raise) == []
 
     # 2. Clear All Outputs, Run All Cells: every cell runs, none shows an error.
     states = run_all(page, runnable, may_raise)
-    page.screenshot(path=str(shots / "ran.png"))
+    page.screenshot(path=str(shots / "ran.png"), scale="css")
     assert errors_in(states, may_raise) == []
     ran = time.monotonic() - started
 
@@ -245,7 +249,7 @@ def test_lesson_opens_unchanged_runs_and_its_widgets_work(notebook, lab, served,
         times += slider_latencies(widget)
     assert problems == [], "\n".join(problems)
     assert errors_in(cell_states(page), may_raise) == []
-    page.screenshot(path=str(shots / "moved.png"))
+    page.screenshot(path=str(shots / "moved.png"), scale="css")
     latencies[notebook] = times
 
     # 4. Left alone after the run: a save (autosave's, or File > Save) writes what the run

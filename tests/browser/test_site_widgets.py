@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -45,6 +47,12 @@ PAGES = [p.relative_to(NOTEBOOKS).with_suffix(".html") for p in LESSONS + SOLUTI
 PAGES = [p for p in PAGES if frames_ext.widget_cells(NOTEBOOKS / p.with_suffix(".ipynb"))]
 
 
+def source_notebook(page: Path) -> Path:
+    """The notebook the page's widgets are rendered from: the solution, if there is one."""
+    solution = NOTEBOOKS / "solutions" / page.name.replace(".html", ".ipynb")
+    return solution if solution.is_file() else NOTEBOOKS / page.with_suffix(".ipynb")
+
+
 @pytest.fixture(scope="module")
 def context():
     with open_browser() as browser:
@@ -58,6 +66,9 @@ def context():
 # ------------------------------------------------------------------- the Python side
 
 _PYTHON_SIDE: dict = {}
+_KEY_LOCKS: dict = {}  # one a widget cell: its points are rendered by one thread at a time
+_LOCKS_LOCK = threading.Lock()
+_IN_PROCESS = threading.Lock()  # matplotlib's pyplot: one thread draws at a time
 
 RENDER_POINTS = """
 import json as _json
@@ -73,16 +84,84 @@ print("XENT-FRAMES " + _json.dumps(_out))
 def python_side(notebook: Path, cell: frames_ext.WidgetCell, points: list[dict]) -> list:
     """[(pixel hash, readout)] of the notebook's own widget at each point of ``points``."""
     key = (str(notebook), cell.index)
-    todo = [p for p in points if json.dumps(p, sort_keys=True) not in _PYTHON_SIDE.get(key, {})]
-    if todo:
+    with _LOCKS_LOCK:
+        lock = _KEY_LOCKS.setdefault(key, threading.Lock())
+    with lock:  # if the background (``planned``) is rendering them, wait for it
         found = _PYTHON_SIDE.setdefault(key, {})
-        if cell.needs_state:
-            results = _in_kernel(notebook, cell, todo)
-        else:
-            results = _in_process(cell, todo)
-        for point, result in zip(todo, results, strict=True):
-            found[json.dumps(point, sort_keys=True)] = tuple(result)
-    return [_PYTHON_SIDE[key][json.dumps(p, sort_keys=True)] for p in points]
+        todo = [p for p in points if json.dumps(p, sort_keys=True) not in found]
+        if todo:
+            if cell.needs_state:
+                results = _in_kernel(notebook, cell, todo)
+            else:
+                with _IN_PROCESS:
+                    results = _in_process(cell, todo)
+            for point, result in zip(todo, results, strict=True):
+                found[json.dumps(point, sort_keys=True)] = tuple(result)
+        return [found[json.dumps(p, sort_keys=True)] for p in points]
+
+
+FRAMES_DATA = re.compile(
+    r'<script type="application/json" class="xent-frames-data">(.*?)</script>', re.S
+)
+
+
+def _as_from_the_page(text: str) -> float | int:
+    """A number of the page's data as the browser hands it back (JavaScript has one number
+    type: 1.0 comes back as 1), so that the planned points are the very ones the walk asks."""
+    number = float(text)
+    return int(number) if number.is_integer() else number
+
+
+def planned_walk(data: dict) -> list[dict]:
+    """The values the test's walk will visit: the notebook's setting, then each control that
+    moves one step in turn, as ``_key_for``'s keys move it (back from the last value, else
+    on; a checkbox's two values the same way)."""
+    point = [axis["start"] for axis in data["axes"]]
+    walk = [_values(data, point)]
+    for k, axis in enumerate(data["axes"]):
+        if axis["offline"]:
+            point = list(point)
+            point[k] += -1 if point[k] == len(axis["labels"]) - 1 else 1
+            walk.append(_values(data, point))
+    return walk
+
+
+@pytest.fixture(scope="module")
+def planned(site):
+    """The Python side of every widget's walk, rendered in two background threads (the
+    cells run in a kernel, and those evaluated here) while the browser moves the widgets of
+    the pages before: the test then finds them done (``python_side``), or renders what the
+    walk visited that was not planned. The same renders as the test's own, earlier."""
+    out, _ = site
+    jobs: dict[bool, list] = {True: [], False: []}
+    for page in PAGES:
+        if not (out / page).is_file():
+            continue
+        notebook = source_notebook(page)
+        datas = FRAMES_DATA.findall((out / page).read_text(encoding="utf-8"))
+        for cell, raw in zip(frames_ext.widget_cells(notebook), datas, strict=False):
+            data = json.loads(raw, parse_float=_as_from_the_page)
+            jobs[cell.needs_state].append((notebook, cell, planned_walk(data)))
+    stop = threading.Event()
+
+    def render(todo):
+        for notebook, cell, points in todo:
+            if stop.is_set():
+                return
+            try:
+                python_side(notebook, cell, points)
+            except Exception:  # the test renders it again, and says why
+                continue
+
+    threads = [threading.Thread(target=render, args=(todo,), daemon=True) for todo in jobs.values()]
+    for thread in threads:
+        thread.start()
+    try:
+        yield
+    finally:
+        stop.set()  # a kernel already running finishes its notebook, then it is shut down
+        for thread in threads:
+            thread.join(timeout=600)
 
 
 def _in_process(cell, points):
@@ -177,11 +256,10 @@ def _frame_on_disk(out: Path, page: Path, src: str) -> Path:
 
 
 @pytest.mark.parametrize("page", PAGES, ids=[str(p.with_suffix("")) for p in PAGES])
-def test_every_widget_moves_offline_with_the_keyboard(site, context, page):
+def test_every_widget_moves_offline_with_the_keyboard(site, context, planned, page):
     out, _ = site
     notebook = NOTEBOOKS / page.with_suffix(".ipynb")
-    solution = NOTEBOOKS / "solutions" / page.name.replace(".html", ".ipynb")
-    source_nb = solution if solution.is_file() else notebook
+    source_nb = source_notebook(page)
     cells = frames_ext.widget_cells(source_nb)
     tab = context.new_page()
     try:
