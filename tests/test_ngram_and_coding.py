@@ -314,3 +314,19 @@ def test_compressed_sizes_with_and_without_a_prefix():
 def test_the_modules_load_lazily_from_the_package():
     assert xl.ngram.CharNGramModel is CharNGramModel
     assert xl.corpus.alice is alice and xl.arithmetic_coding.arithmetic_encode is arithmetic_encode
+
+
+def test_cumulative_frequencies_reads_a_list_history_without_copying_it():
+    """The coder passes the whole text so far on every character: checking it must not copy
+    it into an array (that made lesson 08's coder ten times slower, quadratic in the text)."""
+
+    class NoArray(list):
+        def __array__(self, *args, **kwargs):
+            raise AssertionError("the history was copied into an array")
+
+    alphabet = Alphabet.of("abc\n")
+    model = CharNGramModel("abcabcab", 2, 1.0, alphabet)
+    history = NoArray(alphabet.encode("abcab"))
+    assert model.cumulative_frequencies(history) == model.cumulative_frequencies(list(history))
+    with pytest.raises(TypeError, match="history must be a sequence"):
+        model.cumulative_frequencies(np.array(3))

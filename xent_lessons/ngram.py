@@ -326,7 +326,11 @@ class CharNGramModel:
             fewer are padded, as at the start of a text).
         """
         k, V = self.order, len(self.alphabet)
-        if not isinstance(history, list | tuple | np.ndarray | range) or np.ndim(history) == 0:
+        # (an ndarray's own ndim: np.ndim of a long list would copy it into an array on every
+        # call, and the coder calls this once a character with the whole text so far)
+        if not isinstance(history, list | tuple | np.ndarray | range) or (
+            isinstance(history, np.ndarray) and history.ndim == 0
+        ):
             raise TypeError(
                 f"history must be a sequence of symbol classes (ints); got {history!r}"
             )
