@@ -151,3 +151,41 @@ def random_distributions(rng, n_rows, n_classes, dtype=np.float64, with_zeros=Fa
 def rng():
     """A fresh generator per test, with a fixed seed: every run sees the same numbers."""
     return np.random.default_rng(20240611)
+
+
+# ------------------------------------------------------------ course widgets, built once
+
+# A build is 0.3-2.5 s of CPU. The tests that only read a widget (its size, its controls'
+# layout, its site grid) share one build per widget and process; a test that moves the
+# controls takes that build for itself (nobody reads it afterwards) or builds a new one.
+_SHARED_WIDGETS: dict = {}
+
+
+def _settings(widget) -> dict:
+    return {name: getattr(c, "index", c.value) for name, c in widget.controls.items()}
+
+
+def shared_widget(name):
+    """The course widget ``name`` built with its defaults, for tests that only read it.
+
+    Built on first use and kept; a test given it must not move its controls (the test
+    that takes it next checks that they are as built).
+    """
+    if name not in _SHARED_WIDGETS:
+        import xent_lessons as xl
+
+        widget = xl.widgets.all_builders()[name]()
+        _SHARED_WIDGETS[name] = (widget, _settings(widget))
+    return _SHARED_WIDGETS[name][0]
+
+
+def own_widget(name):
+    """The course widget ``name`` with its defaults, for a test that moves it: the shared
+    build if there is one (checked untouched, then no longer shared), else a new one."""
+    if name in _SHARED_WIDGETS:
+        widget, built_with = _SHARED_WIDGETS.pop(name)
+        assert _settings(widget) == built_with, f"{name}: a reading test moved its controls"
+        return widget
+    import xent_lessons as xl
+
+    return xl.widgets.all_builders()[name]()

@@ -56,6 +56,7 @@ import io  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from conftest import own_widget, shared_widget  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from xent_lessons import style  # noqa: E402
@@ -101,7 +102,7 @@ def test_the_picture_is_rendered_for_a_2x_screen_and_shown_at_its_css_size():
 
 @pytest.mark.parametrize("name", list(BUILDERS))
 def test_every_widget_fits_a_jupyterlab_cell(name):
-    w = BUILDERS[name]()
+    w = shared_widget(name)
     width = w.figure.get_figwidth()
     assert width <= style.MAX_WIDGET_WIDTH, (
         f"{name} is {width:g} inches wide ({round(width * style.CSS_DPI)} CSS px): wider "
@@ -110,9 +111,30 @@ def test_every_widget_fits_a_jupyterlab_cell(name):
 
 
 @pytest.mark.parametrize("name", list(BUILDERS))
+def test_every_control_gets_a_usable_size(name):
+    """Each slider leaves its track at least TRACK_PX once label and readout have their room
+    (the browser test measures the real boxes), and controls keep their size in a row."""
+    w = shared_widget(name)
+    for control_name, control in w.controls.items():
+        assert control.layout.flex == "0 0 auto", control_name
+        kind = type(control).__name__
+        if "Slider" in kind and control.orientation == "horizontal":
+            label = _px(control.style.description_width)
+            assert label >= _label_px(control), control_name
+            assert _px(control.layout.width) >= label + TRACK_PX, control_name
+        elif "Slider" in kind:
+            assert _px(control.layout.height) >= 150, control_name
+        elif kind == "ToggleButtons":
+            widest = max(text_px(str(o)) for o in control._options_labels)
+            assert _px(control.style.button_width) > widest, control_name
+    row = w.box.children[0]
+    assert row.layout.flex_flow == "row wrap"
+
+
+@pytest.mark.parametrize("name", list(BUILDERS))
 def test_every_update_shows_the_same_picture_as_a_full_draw(name):
     """Blitting redraws only what moved; the picture must be the one a full draw makes."""
-    w = BUILDERS[name]()
+    w = own_widget(name)
     renderer = w._renderer
     for control_name, control in w.controls.items():
         for attribute, value in _moves(control):
@@ -151,9 +173,8 @@ def test_the_first_move_is_already_blitted():
     assert w._renderer.full_draws == full_draws
 
 
-def _first_move_drawn_in_full(name) -> bool:
+def _first_move_drawn_in_full(w) -> bool:
     """Whether a widget draws the whole figure on the first small move of its first control."""
-    w = BUILDERS[name]()
     control = next(iter(w.controls.values()))
     attribute, value = _moves(control, n=12)[0]  # a small step, as an arrow key makes
     setattr(control, attribute, value)
@@ -163,9 +184,9 @@ def _first_move_drawn_in_full(name) -> bool:
 def test_finding_what_moves_at_build_time_spares_most_first_full_draws(monkeypatch):
     """Without the search at build time, nearly every widget's first move drew the whole
     figure; with it, about half of them do (those whose move reaches something new)."""
-    with_search = [name for name in BUILDERS if _first_move_drawn_in_full(name)]
+    with_search = [name for name in BUILDERS if _first_move_drawn_in_full(own_widget(name))]
     monkeypatch.setattr(FigureWidget, "_find_what_moves", lambda self, rounds=2: None)
-    without = [name for name in BUILDERS if _first_move_drawn_in_full(name)]
+    without = [name for name in BUILDERS if _first_move_drawn_in_full(BUILDERS[name]())]
     assert len(without) >= 0.8 * len(BUILDERS), f"drawn in full without the search: {without}"
     assert len(with_search) <= 0.6 * len(without), f"drawn in full all the same: {with_search}"
 
@@ -178,30 +199,6 @@ def test_the_png_encoder_round_trips_exactly():
     assert np.array_equal(decoded, pixels)
     with pytest.raises(ValueError, match="rgba must be a uint8 array"):
         encode_png(pixels[..., :3])
-
-
-# -------------------------------------------------------------------- usable controls
-
-
-@pytest.mark.parametrize("name", list(BUILDERS))
-def test_every_control_gets_a_usable_size(name):
-    """Each slider leaves its track at least TRACK_PX once label and readout have their room
-    (the browser test measures the real boxes), and controls keep their size in a row."""
-    w = BUILDERS[name]()
-    for control_name, control in w.controls.items():
-        assert control.layout.flex == "0 0 auto", control_name
-        kind = type(control).__name__
-        if "Slider" in kind and control.orientation == "horizontal":
-            label = _px(control.style.description_width)
-            assert label >= _label_px(control), control_name
-            assert _px(control.layout.width) >= label + TRACK_PX, control_name
-        elif "Slider" in kind:
-            assert _px(control.layout.height) >= 150, control_name
-        elif kind == "ToggleButtons":
-            widest = max(text_px(str(o)) for o in control._options_labels)
-            assert _px(control.style.button_width) > widest, control_name
-    row = w.box.children[0]
-    assert row.layout.flex_flow == "row wrap"
 
 
 def test_fit_control_only_grows_sizes():

@@ -14,6 +14,7 @@ import json
 import math
 
 import pytest
+from conftest import shared_widget
 
 import xent_lessons as xl
 from xent_lessons.widgets._frames import (
@@ -39,7 +40,7 @@ BUILDERS = xl.widgets.all_builders()
 @pytest.fixture(scope="module", params=list(BUILDERS))
 def built(request):
     name = request.param
-    return name, BUILDERS[name]()
+    return name, shared_widget(name)  # read only: the build other tests read too
 
 
 def _same(a, b) -> bool:
