@@ -32,6 +32,8 @@ def control_moves(control, n_steps: int):
         return [lambda: setattr(control, "value", not control.value) for _ in range(n_steps)]
     if hasattr(control, "min") and hasattr(control, "max"):
         values = np.linspace(control.min, control.max, n_steps)
+        if hasattr(control, "base"):  # FloatLogSlider: min and max are exponents
+            values = control.base**values
         if isinstance(control.value, int):
             values = np.unique(np.round(values).astype(int))
         values = [v.item() for v in values if v != control.value]
