@@ -165,22 +165,7 @@ def sigmoid_focal_loss_grad(inputs, targets, alpha=0.25, gamma=2.0, reduction="n
     alpha, gamma = _check_alpha_gamma(alpha, gamma)
     x, t = _inputs(inputs, targets)
     ce = binary_cross_entropy_with_logits(x, t, reduction="none")
-    sig, sig_neg = _sigmoids(x)
-    w = t * sig_neg + (1 - t) * sig
-    w_gamma = w**gamma
-    with np.errstate(invalid="ignore", divide="ignore"):
-        # sigma(x) sigma(-x) / w: p_t for a hard target; 1 in its limit w -> 0
-        ratio = np.where(w > 0, sig * sig_neg / np.where(w > 0, w, 1), 1.0)
-        # ratio == 0 only at x = -inf (or +inf): there ce grows like |x| while ratio
-        # shrinks like exp(-|x|), so the product's limit is 0 (the gradient at -inf, t = 1,
-        # is -alpha, the limit of what finite logits give)
-        modulating = np.where(
-            (ce == 0) | (w_gamma == 0) | (ratio == 0),
-            0,
-            gamma * ce * w_gamma * ratio * (1 - 2 * t),
-        )
-    grad = _alpha_t(alpha, t) * ((sig - t) * w_gamma + modulating)
-    grad = np.asarray(grad, dtype=x.dtype)
+    grad = np.asarray(_focal_grad_given_ce(x, t, ce, alpha, gamma), dtype=x.dtype)
     if reduction == "mean":
         grad = grad / x.dtype.type(x.size)
     return grad
@@ -203,11 +188,21 @@ def _focal_grad_float64(x, t, alpha, gamma):
         ce = np.where(neg_coef == 0, 0, neg_coef * softplus_x) + np.where(
             t == 0, 0, t * softplus_neg_x
         )
+    return _focal_grad_given_ce(x, t, ce, alpha, gamma)
+
+
+def _focal_grad_given_ce(x, t, ce, alpha, gamma):
+    """The gradient's formula (see :func:`sigmoid_focal_loss_grad`'s notes), given the
+    elementwise cross-entropy ``ce`` of the logits ``x`` and targets ``t``."""
     sig, sig_neg = _sigmoids(x)
     w = t * sig_neg + (1 - t) * sig
     w_gamma = w**gamma
     with np.errstate(invalid="ignore", divide="ignore"):
+        # sigma(x) sigma(-x) / w: p_t for a hard target; 1 in its limit w -> 0
         ratio = np.where(w > 0, sig * sig_neg / np.where(w > 0, w, 1), 1.0)
+        # ratio == 0 only at x = -inf (or +inf): there ce grows like |x| while ratio
+        # shrinks like exp(-|x|), so the product's limit is 0 (the gradient at -inf, t = 1,
+        # is -alpha, the limit of what finite logits give)
         modulating = np.where(
             (ce == 0) | (w_gamma == 0) | (ratio == 0),
             0,
